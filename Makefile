@@ -1,0 +1,51 @@
+# Advocate: `make run` starts it, `make test` tests it. Only python3 (3.11+) is needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CASES  ?= 100000
+SECONDS ?= 20
+
+.PHONY: install dev run test test-sqlite test-postgresql lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/python -m advocate.devserver
+
+# The whole suite on SQLite, then again on a throwaway PostgreSQL (skipped, with the
+# reason, when its binaries are not installed), then the linters.
+test: dev
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory lint
+
+test-sqlite: dev
+	ADVOCATE_TEST_DB=sqlite $(BIN)/python -m pytest -q tests --ignore=tests/perf
+
+test-postgresql: dev
+	ADVOCATE_TEST_DB=postgresql $(BIN)/python -m pytest -q tests --ignore=tests/perf
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: dev
+	CASES=$(CASES) SECONDS=$(SECONDS) $(BIN)/python -m tests.perf.bench
+
+clean:
+	rm -rf $(VENV) .bench .pytest_cache .mypy_cache .ruff_cache

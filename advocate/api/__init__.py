@@ -1,0 +1,58 @@
+"""The JSON API at /api/v1: bearer tokens, one error shape, OpenAPI generated from code."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask.typing import ResponseReturnValue
+from flask_smorest import Api, Blueprint
+
+from advocate.extensions import csrf, limiter
+from advocate.services import accounts
+from advocate.web.errors import error_response
+
+PREFIX = "/api/v1"
+
+
+class AdvocateApi(Api):
+    """flask-smorest without its app-wide error handler: errors.py owns every error."""
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+api = AdvocateApi()
+
+
+def authenticate() -> ResponseReturnValue | None:
+    """Bearer tokens only: a browser's session cookie never authenticates the API."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return error_response(401, "A valid bearer token is required.")
+    g._login_user = user  # Flask-Login's current_user reads this for the request
+    return None
+
+
+def api_blueprint(name: str, description: str) -> Blueprint:
+    blueprint = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
+    blueprint.before_request(authenticate)
+    csrf.exempt(blueprint)
+    limiter.limit("600 per minute")(blueprint)
+    return blueprint
+
+
+def init_api(app: Flask) -> None:
+    from advocate.api import cases
+
+    api.init_app(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            },
+            "security": [{"bearer": []}],
+        },
+    )
+    for module in (cases,):
+        api.register_blueprint(module.blp)

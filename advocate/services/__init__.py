@@ -1,0 +1,1 @@
+"""Domain logic: plain functions over models. Services flush; the caller commits once."""

@@ -1,0 +1,15 @@
+"""The server-rendered web pages: blueprints, guards, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_web(app: Flask) -> None:
+    from advocate.web import admin, auth, filters, main, security
+
+    security.init_security(app)
+    filters.init_filters(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(admin.bp)

@@ -1,0 +1,19 @@
+"""Shared form helpers: mapping a service's domain error back onto form fields."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from advocate.services.errors import DomainError
+
+
+def attach_errors(form: FlaskForm, error: DomainError) -> None:
+    """Put each field's reasons beside that field; anything else becomes a form error."""
+    placed = False
+    for name, reasons in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + list(reasons)
+            placed = True
+    if not placed:
+        form.form_errors.append(error.message)

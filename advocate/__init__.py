@@ -26,12 +26,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_settings())
     if config:
         app.config.update(config)
+    load_knowledge_base(app)
 
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def load_knowledge_base(app: Flask) -> None:
+    """Load and validate the jurisdiction knowledge once; a bad file stops start-up."""
+    from advocate.knowledge import KnowledgeError, get_knowledge, load_knowledge
+
+    directory = app.config.get("KNOWLEDGE_DIR")
+    try:
+        knowledge = load_knowledge(Path(directory)) if directory else get_knowledge()
+    except KnowledgeError as error:
+        raise SystemExit(f"Knowledge base error: {error}") from None
+    app.extensions["advocate.knowledge"] = knowledge
 
 
 def register_extensions(app: Flask) -> None:

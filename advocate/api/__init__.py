@@ -35,7 +35,7 @@ def authenticate() -> ResponseReturnValue | None:
 
 
 def api_blueprint(name: str, description: str) -> Blueprint:
-    blueprint = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
+    blueprint = Blueprint(f"api_{name}", __name__, url_prefix=PREFIX, description=description)
     blueprint.before_request(authenticate)
     csrf.exempt(blueprint)
     limiter.limit("600 per minute")(blueprint)
@@ -43,7 +43,7 @@ def api_blueprint(name: str, description: str) -> Blueprint:
 
 
 def init_api(app: Flask) -> None:
-    from advocate.api import cases
+    from advocate.api import cases, clients
 
     api.init_app(
         app,
@@ -54,5 +54,5 @@ def init_api(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    for module in (cases,):
+    for module in (clients, cases):
         api.register_blueprint(module.blp)

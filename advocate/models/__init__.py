@@ -2,7 +2,47 @@
 
 from advocate.models.audit import AuditEvent
 from advocate.models.base import Base
+from advocate.models.cases import (
+    HARM_TYPES,
+    PERPETRATOR_COUNTRIES,
+    STATUSES,
+    Case,
+    CaseHarm,
+    CaseShare,
+    TimelineEntry,
+)
+from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.organisation import Organisation
+from advocate.models.records import (
+    PLATFORMS,
+    REFERENCE_KINDS,
+    Incident,
+    IncidentRevision,
+    ReferenceNumber,
+)
 from advocate.models.users import ROLES, ApiToken, User
 
-__all__ = ["ROLES", "ApiToken", "AuditEvent", "Base", "Organisation", "User"]
+__all__ = [
+    "CONSENT_KINDS",
+    "HARM_TYPES",
+    "PERPETRATOR_COUNTRIES",
+    "PLATFORMS",
+    "REFERENCE_KINDS",
+    "ROLES",
+    "STATES",
+    "STATUSES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseHarm",
+    "CaseShare",
+    "Client",
+    "Consent",
+    "Incident",
+    "IncidentRevision",
+    "Organisation",
+    "ReferenceNumber",
+    "TimelineEntry",
+    "User",
+]

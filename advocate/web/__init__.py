@@ -6,10 +6,13 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    from advocate.web import admin, auth, filters, main, security
+    from advocate.web import admin, auth, cases, clients, filters, main, records, security
 
     security.init_security(app)
     filters.init_filters(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(clients.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(records.bp)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
-from advocate.services import health
+from advocate.services import cases, health
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 def dashboard() -> ResponseReturnValue:
-    return render_template("main/dashboard.html")
+    mine, total_mine = cases.list_cases(
+        current_user, cases.CaseQuery(owner_id=current_user.id, per_page=10)
+    )
+    return render_template("main/dashboard.html", my_cases=mine, total_mine=total_mine)
 
 
 @bp.route("/healthz")

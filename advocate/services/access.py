@@ -1,0 +1,67 @@
+"""The one place that decides which cases a user may open.
+
+Every case-scoped page, API handler and task loads its case through ``get_case`` (or filters a
+list with ``visible_cases``). A case the user may not open is "not found", never "forbidden":
+its existence is itself sensitive.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+
+from advocate.extensions import db
+from advocate.models import Case, CaseShare, Client, User
+from advocate.services.errors import NotFound
+
+
+def case_visibility(user: User | None) -> ColumnElement[bool]:
+    """A WHERE clause over ``Case`` selecting the cases this user may open."""
+    if user is None or not user.is_active:
+        return false()
+    if user.sees_every_case:
+        return true()
+    shared = exists().where(CaseShare.case_id == Case.id, CaseShare.user_id == user.id)
+    return or_(Case.owner_id == user.id, shared)
+
+
+def visible_cases(user: User | None) -> Select[Case]:
+    return select(Case).where(case_visibility(user))
+
+
+def can_open(user: User | None, case: Case) -> bool:
+    if user is None or not user.is_active:
+        return False
+    if user.sees_every_case or case.owner_id == user.id:
+        return True
+    return any(share.user_id == user.id for share in case.shares)
+
+
+def get_case(case_id: int, user: User | None) -> Case:
+    """Load a case the user may open, or raise NotFound (the same for missing and hidden)."""
+    case = db.session.execute(
+        select(Case).where(Case.id == case_id, case_visibility(user))
+    ).scalar_one_or_none()
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def client_visibility(user: User | None) -> ColumnElement[bool]:
+    """A client is visible to whoever may open one of their cases, and to its creator
+    until it has a case."""
+    if user is None or not user.is_active:
+        return false()
+    if user.sees_every_case:
+        return true()
+    has_visible_case = exists().where(Case.client_id == Client.id, case_visibility(user))
+    has_any_case = exists().where(Case.client_id == Client.id)
+    return or_(has_visible_case, (Client.created_by_id == user.id) & ~has_any_case)
+
+
+def get_client(client_id: int, user: User | None) -> Client:
+    client = db.session.execute(
+        select(Client).where(Client.id == client_id, client_visibility(user))
+    ).scalar_one_or_none()
+    if client is None:
+        raise NotFound("No such client.")
+    return client

@@ -1,0 +1,313 @@
+"""Opening, editing, sharing and listing cases."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, exists, func, or_, select, update
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from advocate.extensions import db
+from advocate.models import (
+    HARM_TYPES,
+    PERPETRATOR_COUNTRIES,
+    STATES,
+    STATUSES,
+    Case,
+    CaseHarm,
+    CaseShare,
+    Client,
+    ReferenceNumber,
+    User,
+)
+from advocate.models.base import utcnow
+from advocate.services import access, audit, timeline
+from advocate.services.errors import Conflict, ValidationFailed
+from advocate.services.references import normalise_any
+
+EDITABLE = ("summary", "harm_types", "state", "perpetrator_country", "offences",
+            "immediate_danger", "status", "closed_reason")  # fmt: skip
+
+
+def offence_keys() -> set[str]:
+    knowledge = current_app.extensions["advocate.knowledge"]
+    return {offence.key for offence in knowledge.jurisdiction("AU").offences}
+
+
+def _validate(values: dict[str, Any]) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if "summary" in values and not str(values["summary"] or "").strip():
+        problems["summary"] = ["Say in a sentence or two what is happening."]
+    if "harm_types" in values:
+        harms = values["harm_types"]
+        unknown = [h for h in harms if h not in HARM_TYPES]
+        if not harms:
+            problems["harm_types"] = ["Choose at least one harm type."]
+        elif unknown:
+            problems["harm_types"] = [
+                f"Unknown harm type {', '.join(map(str, unknown))}; use {', '.join(HARM_TYPES)}."
+            ]
+    if "state" in values and values["state"] not in STATES:
+        problems["state"] = [f"Choose one of {', '.join(STATES)}."]
+    if "perpetrator_country" in values and values["perpetrator_country"] not in (
+        PERPETRATOR_COUNTRIES
+    ):
+        problems["perpetrator_country"] = [f"Choose one of {', '.join(PERPETRATOR_COUNTRIES)}."]
+    if "offences" in values:
+        unknown = [o for o in values["offences"] if o not in offence_keys()]
+        if unknown:
+            problems["offences"] = [f"Unknown offence {', '.join(map(str, unknown))}."]
+    if "status" in values and values["status"] not in STATUSES:
+        problems["status"] = [f"Choose one of {', '.join(STATUSES)}."]
+    if values.get("status") == "closed" and not str(values.get("closed_reason") or "").strip():
+        problems["closed_reason"] = ["Say why the case is closed."]
+    return problems
+
+
+def _next_reference(case: Case) -> str:
+    return f"ADV-{case.created_at.year}-{case.id:05d}"
+
+
+def create_case(
+    client: Client,
+    *,
+    summary: str,
+    harm_types: list[str],
+    state: str,
+    perpetrator_country: str = "unknown",
+    immediate_danger: bool = False,
+    offences: list[str] | None = None,
+    by: User,
+    owner: User | None = None,
+) -> Case:
+    values = {
+        "summary": summary,
+        "harm_types": harm_types,
+        "state": state,
+        "perpetrator_country": perpetrator_country,
+        "offences": offences or [],
+    }
+    if problems := _validate(values):
+        raise ValidationFailed("The case could not be opened.", problems)
+    now = utcnow()
+    case = Case(
+        reference=f"new-{uuid.uuid4().hex[:16]}",
+        client_id=client.id,
+        summary=summary.strip(),
+        state=state,
+        perpetrator_country=perpetrator_country,
+        offences=list(dict.fromkeys(offences or [])),
+        immediate_danger=immediate_danger,
+        owner_id=(owner or by).id,
+        created_at=now,
+        updated_at=now,
+    )
+    case.harms = [CaseHarm(harm_type=h) for h in dict.fromkeys(harm_types)]
+    db.session.add(case)
+    db.session.flush()
+    # The readable reference needs the id; a plain UPDATE keeps the version at 1.
+    reference = _next_reference(case)
+    db.session.execute(update(Case).where(Case.id == case.id).values(reference=reference))
+    set_committed_value(case, "reference", reference)
+    timeline.add(case, "case", "Case opened", actor=by, detail=summary.strip())
+    audit.record("case.created", user=by, object_type="case", object_id=case.id, case_id=case.id)
+    return case
+
+
+def current_values(case: Case) -> dict[str, Any]:
+    return {
+        "summary": case.summary,
+        "harm_types": case.harm_types,
+        "state": case.state,
+        "perpetrator_country": case.perpetrator_country,
+        "offences": list(case.offences),
+        "immediate_danger": case.immediate_danger,
+        "status": case.status,
+        "closed_reason": case.closed_reason,
+    }
+
+
+def update_case(case: Case, changes: dict[str, Any], version: int | None, *, by: User) -> Case:
+    """Apply edits made against ``version``; a stale version is a 409 naming what changed."""
+    if version is None:
+        raise ValidationFailed.on("version", "Send the version you edited.")
+    if version != case.version:
+        raise Conflict(
+            "Someone else changed this case since you opened it. Review the current values "
+            "and make your change again.",
+            {"version": [f"current version is {case.version}"]},
+        )
+    changes = {k: v for k, v in changes.items() if k in EDITABLE}
+    merged = {**current_values(case), **changes}
+    if problems := _validate(
+        {k: merged[k] for k in changes}
+        | (
+            {"closed_reason": merged["closed_reason"], "status": merged["status"]}
+            if "status" in changes
+            else {}
+        )
+    ):
+        raise ValidationFailed("The case could not be saved.", problems)
+    before = current_values(case)
+    changed = [k for k in changes if before[k] != merged[k]]
+    if not changed:
+        return case
+    if "harm_types" in changed:
+        case.harms = [CaseHarm(harm_type=h) for h in dict.fromkeys(merged["harm_types"])]
+    for name in changed:
+        if name != "harm_types":
+            setattr(case, name, merged[name])
+    if "status" in changed:
+        if merged["status"] != "closed":
+            case.closed_reason = ""
+        label = case.status_label + (f": {case.closed_reason}" if case.status == "closed" else "")
+        timeline.add(case, "status", f"Status changed to {label}", actor=by)
+    if "immediate_danger" in changed:
+        timeline.add(
+            case,
+            "status",
+            "Flagged: immediate danger"
+            if case.immediate_danger
+            else "Immediate-danger flag removed",
+            actor=by,
+        )
+    case.updated_at = utcnow()
+    db.session.flush()  # the mapper's version check makes a concurrent writer fail here
+    audit.record(
+        "case.updated",
+        user=by,
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        details={"fields": changed},
+    )
+    return case
+
+
+def share_case(case: Case, user: User, *, by: User) -> None:
+    if user.id == case.owner_id or any(s.user_id == user.id for s in case.shares):
+        return
+    if not user.active:
+        raise ValidationFailed.on("user_id", "That user is deactivated.")
+    case.shares.append(CaseShare(user_id=user.id, added_by_id=by.id))
+    audit.record(
+        "case.shared",
+        user=by,
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        details={"with_user_id": user.id},
+    )
+
+
+def unshare_case(case: Case, user_id: int, *, by: User) -> None:
+    case.shares = [s for s in case.shares if s.user_id != user_id]
+    audit.record(
+        "case.unshared",
+        user=by,
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        details={"user_id": user_id},
+    )
+
+
+def reassign_case(case: Case, owner: User, *, by: User) -> None:
+    if not by.sees_every_case:
+        raise ValidationFailed.on("owner_id", "Only a supervisor or admin can reassign a case.")
+    if owner.id != case.owner_id:
+        previous = case.owner_id
+        case.owner_id = owner.id
+        case.updated_at = utcnow()
+        audit.record(
+            "case.reassigned",
+            user=by,
+            object_type="case",
+            object_id=case.id,
+            case_id=case.id,
+            details={"from": previous, "to": owner.id},
+        )
+
+
+@dataclass
+class CaseQuery:
+    q: str = ""
+    status: str = ""
+    owner_id: int | None = None
+    harm_type: str = ""
+    state: str = ""
+    sort: str = "updated"
+    page: int = 1
+    per_page: int = 25
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+
+SORTS = {
+    "updated": (Case.updated_at.desc(), Case.id.desc()),
+    "opened": (Case.created_at.desc(), Case.id.desc()),
+    "reference": (Case.reference.asc(),),
+}
+
+
+def _filtered(user: User, query: CaseQuery) -> Select[Case]:
+    statement = access.visible_cases(user)
+    if query.status:
+        statement = statement.where(Case.status == query.status)
+    if query.owner_id:
+        statement = statement.where(Case.owner_id == query.owner_id)
+    if query.state:
+        statement = statement.where(Case.state == query.state)
+    if query.harm_type:
+        statement = statement.where(
+            exists().where(CaseHarm.case_id == Case.id, CaseHarm.harm_type == query.harm_type)
+        )
+    text = query.q.strip()
+    if text:
+        like = f"%{text.lower()}%"
+        by_client = select(Client.id).where(
+            or_(
+                func.lower(Client.full_name).like(like),
+                func.lower(Client.preferred_name).like(like),
+            )
+        )
+        by_reference = select(ReferenceNumber.case_id).where(
+            ReferenceNumber.normalised == normalise_any(text)
+        )
+        statement = statement.where(
+            or_(
+                func.lower(Case.reference).like(like),
+                Case.client_id.in_(by_client),
+                Case.id.in_(by_reference),
+            )
+        )
+    return statement
+
+
+def list_cases(user: User, query: CaseQuery) -> tuple[list[Case], int]:
+    """One page of the cases the user may open, their own first; and the total."""
+    if query.status and query.status not in STATUSES:
+        raise ValidationFailed.on("status", f"Choose one of {', '.join(STATUSES)}.")
+    if query.harm_type and query.harm_type not in HARM_TYPES:
+        raise ValidationFailed.on("harm_type", "Unknown harm type.")
+    if query.state and query.state not in STATES:
+        raise ValidationFailed.on("state", "Unknown state.")
+    statement = _filtered(user, query)
+    total = db.session.execute(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    ).scalar_one()
+    mine_first = sql_case((Case.owner_id == user.id, 0), else_=1)
+    order = SORTS.get(query.sort, SORTS["updated"])
+    rows = db.session.execute(
+        statement.options(
+            selectinload(Case.client), selectinload(Case.owner), selectinload(Case.harms)
+        )
+        .order_by(mine_first, *order)
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    ).scalars()
+    return list(rows), total

@@ -1,0 +1,289 @@
+"""Clients and cases through the web pages: intake, case page, access, edits."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token, login, post_form
+from tests.factories import make_case
+
+
+def test_intake_then_open_a_case(client, logged_in):
+    logged_in("caseworker")
+    response = post_form(
+        client,
+        "/clients/new",
+        {
+            "full_name": "Sam Client",
+            "preferred_name": "Sam",
+            "email": "sam@example.net",
+            "phone": "0400 000 001",
+            "state": "VIC",
+            "safe_contact_notes": "Never call before 9am",
+            "consent_share_references": "y",
+        },
+    )
+    assert response.status_code == 302
+    new_case_url = response.location
+    response = post_form(
+        client,
+        new_case_url,
+        {
+            "summary": "Fake profiles using Sam's photos",
+            "harm_types": ["impersonation"],
+            "state": "VIC",
+            "perpetrator_country": "unknown",
+            "offences": ["cth-372.1"],
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    page = client.get(response.location).get_data(as_text=True)
+    assert "ADV-20" in page and "Fake profiles using Sam" in page
+    assert "s 372.1" in page
+    assert "Case opened" in page
+
+
+def test_intake_errors_show_beside_the_field_with_typing_kept(client, logged_in):
+    logged_in("caseworker")
+    response = post_form(client, "/clients/new", {"full_name": "Kept Name", "state": ""})
+    page = response.get_data(as_text=True)
+    assert "Choose one of NSW" in page
+    assert 'value="Kept Name"' in page
+
+
+def test_immediate_danger_shows_emergency_numbers_on_every_case_page(client, logged_in, app):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id, immediate_danger=True)
+    for path in (f"/cases/{case['id']}", f"/cases/{case['id']}/edit"):
+        page = client.get(path).get_data(as_text=True)
+        assert (
+            "000" in page and "106" in page and "112" in page and "Immediate danger flagged" in page
+        )
+    calm = make_case(app, me.id)
+    assert "Immediate danger flagged" not in client.get(f"/cases/{calm['id']}").get_data(
+        as_text=True
+    )
+
+
+def test_reference_and_incident_appear_on_the_timeline(client, logged_in, app):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    url = f"/cases/{case['id']}"
+    assert (
+        post_form(
+            client,
+            f"{url}/references",
+            {
+                "kind": "police_event",
+                "value": "e12345678",
+                "officer": "Sgt Lee",
+            },
+            token_from=url,
+        ).status_code
+        == 302
+    )
+    assert (
+        post_form(
+            client,
+            f"{url}/incidents",
+            {
+                "occurred_at": "2026-11-20T21:15",
+                "platform": "instagram",
+                "description": "Threatened to come to my work",
+            },
+            token_from=url,
+        ).status_code
+        == 302
+    )
+    page = client.get(url).get_data(as_text=True)
+    assert "E12345678" not in page  # shown as entered
+    assert "e12345678" in page and "Sgt Lee" in page
+    assert "Threatened to come to my work" in page
+    # Newest first by when it happened: the incident (20 Nov) is older than the case.
+    assert page.index("Case opened") < page.index("Incident on instagram")
+
+
+def test_future_incident_is_refused_beside_the_field(client, logged_in, app):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    url = f"/cases/{case['id']}"
+    response = post_form(
+        client,
+        f"{url}/incidents",
+        {
+            "occurred_at": "2999-01-01T10:00",
+            "description": "kept text",
+        },
+        token_from=url,
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "in the future" in page and "kept text" in page
+
+
+def test_incident_edit_keeps_the_earlier_text(client, logged_in, app):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    url = f"/cases/{case['id']}"
+    post_form(
+        client,
+        f"{url}/incidents",
+        {"occurred_at": "2026-11-20T21:15", "description": "First wording"},
+        token_from=url,
+    )
+    from sqlalchemy import select
+
+    from advocate.extensions import db
+    from advocate.models import Incident
+
+    with app.app_context():
+        incident_id = db.session.execute(select(Incident.id)).scalar_one()
+    incident_url = f"{url}/incidents/{incident_id}"
+    response = post_form(
+        client,
+        incident_url,
+        {
+            "occurred_at": "2026-11-20T21:10",
+            "description": "Corrected wording",
+            "reason": "Client checked the time on her phone",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(incident_url).get_data(as_text=True)
+    assert "Corrected wording" in page and "First wording" in page
+    assert "Client checked the time" in page
+
+
+def test_stale_edit_is_409_showing_what_changed(client, logged_in, app, make_user):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    edit_url = f"/cases/{case['id']}/edit"
+    token = csrf_token(client, edit_url)
+    # Someone else saves first.
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import cases
+
+    with app.app_context():
+        stored = db.session.get(Case, case["id"])
+        cases.update_case(
+            stored, {"summary": "Changed by a colleague"}, 1, by=db.session.get(User, me.id)
+        )
+        db.session.commit()
+    response = client.post(
+        edit_url,
+        data={
+            "csrf_token": token,
+            "version": "1",
+            "summary": "My edit",
+            "harm_types": ["threats"],
+            "state": "NSW",
+            "perpetrator_country": "AU",
+            "status": "open",
+        },
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Changed by a colleague" in page and "My edit" in page
+
+
+ROLES = ["owner", "shared", "other", "supervisor", "admin", "anonymous"]
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_case_access_matrix_web(app, make_user, who):
+    owner = make_user("caseworker")
+    case = make_case(app, owner.id)
+    colleague = make_user("caseworker")
+    if who == "shared":
+        from advocate.extensions import db
+        from advocate.models import Case, User
+        from advocate.services import cases
+
+        with app.app_context():
+            cases.share_case(
+                db.session.get(Case, case["id"]),
+                db.session.get(User, colleague.id),
+                by=db.session.get(User, owner.id),
+            )
+            db.session.commit()
+    browser = app.test_client()
+    email = {"owner": owner.email, "shared": colleague.email, "other": colleague.email}.get(who)
+    if who in ("supervisor", "admin"):
+        email = make_user(who).email
+    if email:
+        login(browser, email)
+    response = browser.get(f"/cases/{case['id']}")
+    expected = {
+        "owner": 200,
+        "shared": 200,
+        "other": 404,
+        "supervisor": 200,
+        "admin": 200,
+        "anonymous": 302,
+    }[who]
+    assert response.status_code == expected
+    listed = browser.get("/cases/").get_data(as_text=True)
+    if who in ("owner", "shared", "supervisor", "admin"):
+        assert case["reference"] in listed
+    elif who == "other":
+        assert case["reference"] not in listed
+
+
+def test_viewing_a_case_is_audited(client, logged_in, app):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    client.get(f"/cases/{case['id']}")
+    from sqlalchemy import select
+
+    from advocate.extensions import db
+    from advocate.models import AuditEvent
+
+    with app.app_context():
+        viewed = (
+            db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.viewed"))
+            .scalars()
+            .all()
+        )
+    assert [(e.case_id, e.user_id) for e in viewed] == [(case["id"], me.id)]
+
+
+def test_consent_withdrawal_takes_effect_at_once(client, logged_in, app):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    client_url = f"/clients/{case['client_id']}"
+    from sqlalchemy import select
+
+    from advocate.extensions import db
+    from advocate.models import Client, Consent
+    from advocate.services import clients
+
+    with app.app_context():
+        consent_id = db.session.execute(
+            select(Consent.id).where(Consent.kind == "contact_mp")
+        ).scalar_one()
+    response = post_form(
+        client, f"{client_url}/consents/{consent_id}/withdraw", {}, token_from=client_url
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        stored = db.session.get(Client, case["client_id"])
+        assert clients.has_consent(stored, "contact_mp") is False
+        assert clients.has_consent(stored, "contact_police") is True
+    assert "Withdrawn" in client.get(client_url).get_data(as_text=True)
+
+
+def test_case_list_filters_and_paginates(client, logged_in, app):
+    me = logged_in("caseworker")
+    for n in range(27):
+        make_case(
+            app, me.id, name=f"Person {n:02d}", harm_types=["doxxing"] if n % 2 else ["threats"]
+        )
+    page1 = client.get("/cases/").get_data(as_text=True)
+    assert "27 cases" in page1 and "Page 1 of 2" in page1
+    page2 = client.get("/cases/?page=2").get_data(as_text=True)
+    assert page2.count("<tr>") - 1 == 2
+    doxxing = client.get("/cases/?harm=doxxing").get_data(as_text=True)
+    assert "13 cases" in doxxing
+    named = client.get("/cases/?q=person+07").get_data(as_text=True)
+    assert "1 case;" in named

@@ -12,6 +12,7 @@ from advocate.models.cases import (
     TimelineEntry,
 )
 from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
+from advocate.models.deadlines import Deadline, Notification
 from advocate.models.organisation import Organisation
 from advocate.models.records import (
     PLATFORMS,
@@ -39,8 +40,10 @@ __all__ = [
     "CaseShare",
     "Client",
     "Consent",
+    "Deadline",
     "Incident",
     "IncidentRevision",
+    "Notification",
     "Organisation",
     "ReferenceNumber",
     "TimelineEntry",

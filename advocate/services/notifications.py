@@ -1,0 +1,82 @@
+"""In-app notifications: written by services and tasks, read on the notifications page."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from advocate.extensions import db
+from advocate.models import Notification, User
+from advocate.models.base import utcnow
+
+
+def notify(
+    user_id: int,
+    kind: str,
+    text: str,
+    *,
+    case_id: int | None = None,
+    deadline_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> bool:
+    """Add a notification; with a ``dedupe_key`` a second call is a no-op. True if added."""
+    values = {
+        "user_id": user_id,
+        "kind": kind,
+        "text": text[:500],
+        "case_id": case_id,
+        "deadline_id": deadline_id,
+        "dedupe_key": dedupe_key,
+        "created_at": utcnow(),
+    }
+    if dedupe_key is None:
+        db.session.add(Notification(**values))
+        db.session.flush()
+        return True
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = db.session.execute(
+        insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def notify_admins(kind: str, text: str, *, dedupe_key: str | None = None) -> None:
+    admins = db.session.execute(
+        select(User.id).where(User.role == "admin", User.active.is_(True))
+    ).scalars()
+    for admin_id in admins:
+        notify(admin_id, kind, text, dedupe_key=f"{dedupe_key}:{admin_id}" if dedupe_key else None)
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.execute(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    ).scalar_one()
+
+
+def for_user(
+    user_id: int, *, unread_only: bool = False, limit: int = 50, before_id: int | None = None
+) -> list[Notification]:
+    statement = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        statement = statement.where(Notification.read_at.is_(None))
+    if before_id:
+        statement = statement.where(Notification.id < before_id)
+    return list(
+        db.session.execute(statement.order_by(Notification.id.desc()).limit(limit)).scalars()
+    )
+
+
+def mark_read(user_id: int, notification_ids: list[int] | None = None) -> int:
+    """Mark some (or all) of the user's notifications read; returns how many changed."""
+    statement = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_ids is not None:
+        statement = statement.where(Notification.id.in_(notification_ids))
+    result = db.session.execute(statement.values(read_at=utcnow()))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -263,18 +263,23 @@ def logged_in(client: Any, make_user: Any) -> Any:
     return as_role
 
 
-@pytest.fixture
-def api_token(app: Any) -> Any:
+def _api_headers(app: Any, email: str) -> dict[str, str]:
+    """A bearer token for that user, made through the service as the CLI makes it."""
     from advocate.extensions import db
     from advocate.services import accounts
 
+    with app.app_context():
+        user = accounts.user_by_email(email)
+        assert user is not None
+        token = accounts.create_token(user, "test")
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def api_token(app: Any) -> Any:
     def create(email: str) -> dict[str, str]:
-        with app.app_context():
-            user = accounts.user_by_email(email)
-            assert user is not None
-            token = accounts.create_token(user, "test")
-            db.session.commit()
-        return {"Authorization": f"Bearer {token}"}
+        return _api_headers(app, email)
 
     return create
 

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
 
 from advocate.extensions import csrf, limiter
-from advocate.services import accounts
+from advocate.services import access, accounts
 from advocate.web.errors import error_response
 
 PREFIX = "/api/v1"
@@ -31,6 +31,7 @@ def authenticate() -> ResponseReturnValue | None:
     if user is None:
         return error_response(401, "A valid bearer token is required.")
     g._login_user = user  # Flask-Login's current_user reads this for the request
+    access.guard_route(request.view_args, user)
     return None
 
 

@@ -6,6 +6,7 @@ from flask import Flask, g, request
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
 
+from advocate.api.schemas import ErrorSchema
 from advocate.extensions import csrf, limiter
 from advocate.services import access, accounts
 from advocate.web.errors import error_response
@@ -15,6 +16,8 @@ PREFIX = "/api/v1"
 
 class AdvocateApi(Api):
     """flask-smorest without its app-wide error handler: errors.py owns every error."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:
         return None

@@ -58,7 +58,7 @@ def gunicorn(app_env, tmp_path):
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "gunicorn.log", "w"),
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port, 30)

@@ -2,7 +2,17 @@
 
 from advocate.models.audit import AuditEvent
 from advocate.models.base import Base
+from advocate.models.knowledge import OVERRIDE_SECTIONS, KnowledgeOverride
 from advocate.models.organisation import Organisation
 from advocate.models.users import ROLES, ApiToken, User
 
-__all__ = ["ROLES", "ApiToken", "AuditEvent", "Base", "Organisation", "User"]
+__all__ = [
+    "OVERRIDE_SECTIONS",
+    "ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "KnowledgeOverride",
+    "Organisation",
+    "User",
+]

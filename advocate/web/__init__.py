@@ -6,10 +6,12 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    from advocate.web import admin, auth, filters, main, security
+    from advocate.web import admin, auth, filters, guide, knowledge_admin, main, security
 
     security.init_security(app)
     filters.init_filters(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(guide.bp)
+    app.register_blueprint(knowledge_admin.bp)

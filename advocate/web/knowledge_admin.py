@@ -20,7 +20,7 @@ from wtforms.validators import Length
 from advocate.extensions import db
 from advocate.services import knowledge
 from advocate.services import knowledge_fields as kf
-from advocate.services.errors import DomainError, NotFound
+from advocate.services.errors import DomainError
 from advocate.web.admin import ActionForm, admin_required
 from advocate.web.forms import attach_errors
 from advocate.web.knowledge_forms import entry_form_class, initial_data, submitted_fields
@@ -140,12 +140,19 @@ def edit(jurisdiction: str, section: str, key: str) -> ResponseReturnValue:
     ), status
 
 
-@bp.route("/<int:override_id>/delete", methods=["GET", "POST"])
+@bp.route("/<jurisdiction>/<section>/<key>/delete", methods=["GET", "POST"])
 @admin_required
-def delete(override_id: int) -> ResponseReturnValue:
-    try:
-        override = knowledge.get_override(override_id)
-    except NotFound:
+def delete(jurisdiction: str, section: str, key: str) -> ResponseReturnValue:
+    """Ask first (GET), then delete (POST): the entry goes back to the guide."""
+    override = next(
+        (
+            o
+            for o in knowledge.list_overrides(jurisdiction.upper())
+            if o.section == section and o.key == key
+        ),
+        None,
+    )
+    if override is None:
         abort(404)
     form = ActionForm()
     if form.validate_on_submit():

@@ -191,18 +191,17 @@ def test_caseworker_and_supervisor_get_403(app, client, logged_in, make_user):
     with app.test_request_context():
         from advocate.services import accounts
 
-        row = knowledge.save_override(
+        knowledge.save_override(
             "AU", "rung", "afp", {"follow_up_days": 30}, by=accounts.get_user(admin.id)
         )
         db.session.commit()
-        override_id = row.id
     for role in ("caseworker", "supervisor"):
         logged_in(role)
         for path in (
             "/admin/knowledge/",
             "/admin/knowledge/entry?section=state&key=WA",
             "/admin/knowledge/AU/state/WA",
-            f"/admin/knowledge/{override_id}/delete",
+            "/admin/knowledge/AU/rung/afp/delete",
         ):
             assert client.get(path).status_code == 403, (role, path)
         csrf = csrf_token(client, "/guide/report-as")
@@ -215,7 +214,7 @@ def test_caseworker_and_supervisor_get_403(app, client, logged_in, make_user):
         )
         assert (
             client.post(
-                f"/admin/knowledge/{override_id}/delete", data={"csrf_token": csrf}
+                "/admin/knowledge/AU/rung/afp/delete", data={"csrf_token": csrf}
             ).status_code
             == 403
         )
@@ -328,14 +327,14 @@ def test_delete_asks_first_then_goes_back_to_the_guide(app, client, logged_in):
     from advocate.services import knowledge
 
     with app.test_request_context():
-        (row,) = knowledge.list_overrides()
-        override_id = row.id
-    confirm = client.get(f"/admin/knowledge/{override_id}/delete")
+        assert len(knowledge.list_overrides()) == 1
+    assert client.get("/admin/knowledge/AU/state/NSW/delete").status_code == 404
+    confirm = client.get("/admin/knowledge/AU/state/WA/delete")
     assert confirm.status_code == 200
     assert "Delete the change to WA" in confirm.get_data(as_text=True)
     with app.test_request_context():
         assert knowledge.jurisdiction().state("WA").oversight_body == WA_BODY  # GET changed nothing
-    response = post_form(client, f"/admin/knowledge/{override_id}/delete", {})
+    response = post_form(client, "/admin/knowledge/AU/state/WA/delete", {})
     assert response.status_code == 302
     with app.test_request_context():
         assert knowledge.jurisdiction().state("WA").oversight_body is None
@@ -365,8 +364,7 @@ def test_a_channel_a_rung_relies_on_cannot_be_deleted(app, client, logged_in):
             "AU", "rung", "first_report", {"channels": ["reportcyber", "wa_police_online"]}
         )
         db.session.commit()
-        channel_id = next(o.id for o in knowledge.list_overrides() if o.section == "channel")
-    response = post_form(client, f"/admin/knowledge/{channel_id}/delete", {})
+    response = post_form(client, "/admin/knowledge/AU/channel/wa_police_online/delete", {})
     assert response.status_code == 200
     assert "Cannot delete it yet" in response.get_data(as_text=True)
     with app.test_request_context():

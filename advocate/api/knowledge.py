@@ -28,6 +28,9 @@ blp = api_blueprint(
 class _PassThrough(ma.Schema):
     """Documents the fields it declares and returns the whole entry as given."""
 
+    class Meta:
+        unknown = ma.INCLUDE  # documented as additionalProperties: the rest passes through
+
     @ma.post_dump(pass_original=True)
     def _whole_entry(self, data: dict[str, Any], original: Any, **kwargs: Any) -> Any:
         return dict(original) if isinstance(original, Mapping) else data

@@ -14,6 +14,15 @@ from advocate.models.cases import (
 from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.deadlines import Deadline, Notification
 from advocate.models.organisation import Organisation
+from advocate.models.perpetrators import (
+    IDENTIFIER_KINDS,
+    LINK_STATUSES,
+    Identifier,
+    LinkedMatter,
+    LinkedMatterMember,
+    LinkSuggestion,
+    Perpetrator,
+)
 from advocate.models.records import (
     PLATFORMS,
     REFERENCE_KINDS,
@@ -26,6 +35,8 @@ from advocate.models.users import ROLES, ApiToken, User
 __all__ = [
     "CONSENT_KINDS",
     "HARM_TYPES",
+    "IDENTIFIER_KINDS",
+    "LINK_STATUSES",
     "PERPETRATOR_COUNTRIES",
     "PLATFORMS",
     "REFERENCE_KINDS",
@@ -41,10 +52,15 @@ __all__ = [
     "Client",
     "Consent",
     "Deadline",
+    "Identifier",
     "Incident",
     "IncidentRevision",
+    "LinkSuggestion",
+    "LinkedMatter",
+    "LinkedMatterMember",
     "Notification",
     "Organisation",
+    "Perpetrator",
     "ReferenceNumber",
     "TimelineEntry",
     "User",

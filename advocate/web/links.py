@@ -26,9 +26,12 @@ bp = Blueprint("links", __name__)
 
 
 class IdentifierForm(FlaskForm):
-    kind = SelectField("Kind", choices=[(k, IDENTIFIER_LABELS[k]) for k in IDENTIFIER_KINDS])
+    # Labels unlike the reference and incident forms' ("Kind", "Platform") on the same page.
+    kind = SelectField(
+        "Type of identifier", choices=[(k, IDENTIFIER_LABELS[k]) for k in IDENTIFIER_KINDS]
+    )
     platform = SelectField(
-        "Platform",
+        "On which site or app",
         choices=PLATFORM_CHOICES,
         validate_choice=False,
         description="Needed for a handle; a profile URL names its own platform.",

@@ -23,9 +23,9 @@ def log_in(page, base: str, email: str) -> None:
 def add_identifier(page, kind: str, value: str, platform: str = "") -> None:
     panel = page.locator("#links")
     panel.get_by_text("Add an identifier").click()
-    panel.get_by_label("Kind").select_option(kind)
+    panel.get_by_label("Type of identifier").select_option(kind)
     if platform:
-        panel.get_by_label("Platform").select_option(platform)
+        panel.get_by_label("On which site or app").select_option(platform)
     panel.get_by_label("Email, number, handle, URL or name").fill(value)
     panel.get_by_role("button", name="Add identifier").click()
     page.get_by_text("Identifier added").wait_for()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased, selectinload
 
 from advocate.extensions import db
@@ -127,6 +127,14 @@ def list_perpetrators(case: Case) -> list[Perpetrator]:
 # --- identifiers ---------------------------------------------------------------------------
 
 
+def match_query(match_kind: str, index: str) -> Select[int]:
+    """The one lookup a new identifier makes across every case: the ids of the cases that
+    hold it, answered from the (match_kind, blind_index, case_id) index alone."""
+    return select(Identifier.case_id).where(
+        Identifier.match_kind == match_kind, Identifier.blind_index == index
+    )
+
+
 def _region(case: Case) -> str:
     return (case.client.country or "AU").upper()
 
@@ -168,13 +176,7 @@ def add_identifier(
     index = blind_index(found.match_kind, found.key)
 
     # The one lookup across every case, on (match_kind, blind_index).
-    holders = set(
-        db.session.execute(
-            select(Identifier.case_id).where(
-                Identifier.match_kind == found.match_kind, Identifier.blind_index == index
-            )
-        ).scalars()
-    )
+    holders = set(db.session.execute(match_query(found.match_kind, index)).scalars())
     if case.id in holders:
         raise Conflict(
             "That identifier is already recorded on this case.",

@@ -15,6 +15,15 @@ from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.deadlines import Deadline, Notification
 from advocate.models.knowledge import OVERRIDE_SECTIONS, KnowledgeOverride
 from advocate.models.organisation import Organisation
+from advocate.models.perpetrators import (
+    IDENTIFIER_KINDS,
+    LINK_STATUSES,
+    Identifier,
+    LinkedMatter,
+    LinkedMatterMember,
+    LinkSuggestion,
+    Perpetrator,
+)
 from advocate.models.records import (
     PLATFORMS,
     REFERENCE_KINDS,
@@ -27,6 +36,8 @@ from advocate.models.users import ROLES, ApiToken, User
 __all__ = [
     "CONSENT_KINDS",
     "HARM_TYPES",
+    "IDENTIFIER_KINDS",
+    "LINK_STATUSES",
     "OVERRIDE_SECTIONS",
     "PERPETRATOR_COUNTRIES",
     "PLATFORMS",
@@ -43,11 +54,16 @@ __all__ = [
     "Client",
     "Consent",
     "Deadline",
+    "Identifier",
     "Incident",
     "IncidentRevision",
     "KnowledgeOverride",
+    "LinkSuggestion",
+    "LinkedMatter",
+    "LinkedMatterMember",
     "Notification",
     "Organisation",
+    "Perpetrator",
     "ReferenceNumber",
     "TimelineEntry",
     "User",

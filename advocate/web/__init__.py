@@ -14,6 +14,7 @@ def init_web(app: Flask) -> None:
         filters,
         guide,
         knowledge_admin,
+        links,
         main,
         records,
         security,
@@ -29,3 +30,4 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(records.bp)
     app.register_blueprint(guide.bp)
     app.register_blueprint(knowledge_admin.bp)
+    app.register_blueprint(links.bp)

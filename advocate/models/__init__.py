@@ -12,6 +12,7 @@ from advocate.models.cases import (
     TimelineEntry,
 )
 from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
+from advocate.models.evidence import Evidence, EvidenceBundle
 from advocate.models.organisation import Organisation
 from advocate.models.records import (
     PLATFORMS,
@@ -39,6 +40,8 @@ __all__ = [
     "CaseShare",
     "Client",
     "Consent",
+    "Evidence",
+    "EvidenceBundle",
     "Incident",
     "IncidentRevision",
     "Organisation",

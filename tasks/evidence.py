@@ -19,7 +19,7 @@ from advocate.services.errors import DomainError
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="tasks.evidence.build_bundle", ignore_result=True)
+@shared_task(name="tasks.evidence.build_bundle")
 def build_bundle(bundle_id: int) -> None:
     """Build one police bundle, committing its progress as files go in."""
     if not evidence_bundle.claim(bundle_id):
@@ -54,7 +54,7 @@ def build_bundle(bundle_id: int) -> None:
         db.session.commit()
 
 
-@shared_task(name="tasks.evidence.verify", ignore_result=True)
+@shared_task(name="tasks.evidence.verify")
 def verify() -> dict[str, Any]:
     """Weekly: re-hash the store; anything altered or missing goes on the audit trail."""
     report = evidence.verify_store()

@@ -25,7 +25,7 @@ class EvidenceIn(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    captured_at = ma.fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
+    captured_at = ma.fields.DateTime(load_default=None, allow_none=True)
     source_url = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
     username = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
     platform = ma.fields.String(

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from advocate.extensions import db
-from advocate.services import evidence
+from advocate.services import evidence, evidence_bundle
 
 evidence_cli = AppGroup("evidence", help="The evidence store.")
 
@@ -43,9 +43,12 @@ def verify() -> None:
 def sweep(min_age: int) -> None:
     """Remove stored files that no evidence row refers to (and stale uploads)."""
     report = evidence.sweep(min_age)
+    expired = evidence_bundle.expire_old()
+    db.session.commit()
+    evidence_bundle.remove_files(expired, min_age)
     click.echo(
         f"Removed {len(report.files)} orphaned files, {report.temp_files} stale uploads, "
-        f"{report.thumbnails} thumbnails."
+        f"{report.thumbnails} thumbnails, {len(expired)} expired bundles."
     )
 
 
@@ -54,7 +57,7 @@ def purge() -> None:
     """Purge the evidence of cases closed longer than the organisation's retention period."""
     report = evidence.purge_expired()
     db.session.commit()
-    removed = evidence.discard_unreferenced(report.keys)
+    removed = evidence.finish_purge(report)
     click.echo(
         f"Purged {len(report.evidence_ids)} items from {len(report.case_ids)} closed cases; "
         f"{len(removed)} files removed."

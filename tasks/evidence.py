@@ -70,8 +70,9 @@ def verify() -> dict[str, Any]:
 def sweep() -> None:
     """Remove stored files no committed row refers to, and expire old bundles."""
     evidence.sweep()
-    evidence_bundle.expire_old()
+    expired = evidence_bundle.expire_old()
     db.session.commit()
+    evidence_bundle.remove_files(expired, min_age_seconds=3600)
 
 
 @shared_task(name="tasks.evidence.purge", ignore_result=True)
@@ -79,4 +80,4 @@ def purge() -> None:
     """Purge the evidence of cases closed for longer than the retention period."""
     report = evidence.purge_expired()
     db.session.commit()
-    evidence.discard_unreferenced(report.keys)
+    evidence.finish_purge(report)

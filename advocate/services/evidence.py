@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from advocate.extensions import db
 from advocate.models import PLATFORMS, AuditEvent, Case, Evidence, Incident, User
@@ -23,6 +24,7 @@ from advocate.models.records import PLATFORM_ALIASES
 from advocate.services import (
     audit,
     clock,
+    evidence_bundle,
     evidence_email,
     evidence_sniff,
     evidence_store,
@@ -254,6 +256,7 @@ def list_evidence(case: Case, limit: int | None = None) -> list[Evidence]:
     """Newest first."""
     statement = (
         select(Evidence)
+        .options(joinedload(Evidence.uploaded_by))
         .where(Evidence.case_id == case.id)
         .order_by(Evidence.uploaded_at.desc(), Evidence.id.desc())
     )
@@ -483,8 +486,14 @@ def sweep(min_age_seconds: float = 3600) -> SweepReport:
     return report
 
 
+def finish_purge(report: PurgeReport) -> list[str]:
+    """After the purge commits: remove its bundles and the files no row refers to any more."""
+    evidence_bundle.remove_files(report.bundle_files)
+    return discard_unreferenced(report.keys)
+
+
 def discard_unreferenced(keys: list[str]) -> list[str]:
-    """After a purge commits: remove the files (and thumbnails) no row refers to any more."""
+    """Remove the stored files (and thumbnails) of these keys that no row refers to."""
     removed = []
     referenced = _referenced(keys)
     for key in keys:
@@ -502,6 +511,7 @@ class PurgeReport:
     evidence_ids: list[int] = field(default_factory=list)
     case_ids: list[int] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    bundle_files: list[str] = field(default_factory=list)
 
 
 def purge_expired(now: datetime | None = None) -> PurgeReport:
@@ -509,8 +519,8 @@ def purge_expired(now: datetime | None = None) -> PurgeReport:
 
     A case counts as closed since it was last updated (an edit after closing restarts the
     clock, so evidence is never purged early). Each purged item leaves an audit event with
-    its hash, size and name as the tombstone; the files go once the caller has committed
-    (``discard_unreferenced``).
+    its hash, size and name as the tombstone; the case's bundles expire with it. The files go
+    once the caller has committed (``finish_purge``).
     """
     now = now or utcnow()
     days = int(organisations.setting("retention_days"))
@@ -553,6 +563,7 @@ def purge_expired(now: datetime | None = None) -> PurgeReport:
                 report.keys.append(item.storage_key)
             report.evidence_ids.append(item.id)
             db.session.delete(item)
+        report.bundle_files += evidence_bundle.expire_for_case(case_id)
         timeline.add(
             case,
             "evidence",

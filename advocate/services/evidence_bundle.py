@@ -274,8 +274,11 @@ def write_inline(case: Case, *, by: User) -> IO[bytes]:
 
 def request_bundle(case: Case, *, by: User) -> EvidenceBundle:
     """Queue a bundle for the worker; the caller commits and then sends the task."""
+    count = db.session.execute(
+        select(func.count(Evidence.id)).where(Evidence.case_id == case.id)
+    ).scalar_one()
     bundle = EvidenceBundle(
-        case_id=case.id, requested_by_id=by.id, status="queued", total=len(entries(case))
+        case_id=case.id, requested_by_id=by.id, status="queued", total=int(count)
     )
     db.session.add(bundle)
     db.session.flush()
@@ -363,8 +366,19 @@ def bundle_path(bundle: EvidenceBundle) -> Path:
     return path
 
 
-def expire_old(now: datetime | None = None) -> int:
-    """Remove bundle files older than ``KEEP_DAYS`` (the originals stay in the store)."""
+def expire(bundles: list[EvidenceBundle]) -> list[str]:
+    """Mark bundles expired; return their file names for ``remove_files`` after the commit."""
+    names = []
+    for bundle in bundles:
+        if bundle.file_name and "/" not in bundle.file_name:
+            names.append(bundle.file_name)
+        bundle.status = "expired"
+    db.session.flush()
+    return names
+
+
+def expire_old(now: datetime | None = None) -> list[str]:
+    """Bundles older than ``KEEP_DAYS`` expire (the originals stay in the store)."""
     now = now or utcnow()
     old = db.session.execute(
         select(EvidenceBundle).where(
@@ -372,11 +386,27 @@ def expire_old(now: datetime | None = None) -> int:
             EvidenceBundle.finished_at < now - timedelta(days=KEEP_DAYS),
         )
     ).scalars()
-    count = 0
-    for bundle in old:
-        if bundle.file_name and "/" not in bundle.file_name:
-            (bundles_dir() / bundle.file_name).unlink(missing_ok=True)
-        bundle.status = "expired"
-        count += 1
-    db.session.flush()
-    return count
+    return expire(list(old))
+
+
+def expire_for_case(case_id: int) -> list[str]:
+    """A purged case's bundles go too: they hold copies of its originals."""
+    rows = db.session.execute(
+        select(EvidenceBundle).where(
+            EvidenceBundle.case_id == case_id, EvidenceBundle.status != "expired"
+        )
+    ).scalars()
+    return expire(list(rows))
+
+
+def remove_files(names: list[str], min_age_seconds: float = 0) -> int:
+    """Delete bundle files (and, when ``min_age_seconds`` is set, stale partial builds)."""
+    directory = bundles_dir()
+    removed = 0
+    for name in names:
+        removed += evidence_store.remove(directory / name)
+    if min_age_seconds:
+        for partial in directory.glob("bundle-*.part"):
+            if evidence_store.older_than(partial, min_age_seconds):
+                removed += evidence_store.remove(partial)
+    return removed

@@ -8,6 +8,7 @@ Only what a caseworker needs as evidence is accepted: images, video, PDF, saved 
 
 from __future__ import annotations
 
+import codecs
 import mimetypes
 import re
 from email.parser import BytesHeaderParser
@@ -80,8 +81,12 @@ def _binary(head: bytes) -> str | None:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return b"\x00\x00" not in head[2:].replace(b"\x00\x00\x00", b"")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            codecs.getincrementaldecoder("utf-16")().decode(head, final=False)
+        except UnicodeDecodeError:
+            return False
+        return True
     if b"\x00" in head:
         return False
     controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13, 27))

@@ -163,3 +163,67 @@ def test_beat_runs_the_evidence_checks(app):
     assert schedule["evidence-verify"]["task"] == "tasks.evidence.verify"
     assert schedule["evidence-sweep"]["task"] == "tasks.evidence.sweep"
     assert schedule["evidence-purge"]["task"] == "tasks.evidence.purge"
+
+
+def _built_bundle(app, client, headers, case_id):
+    with _worker(app):
+        made = client.post(f"/api/v1/cases/{case_id}/evidence/bundles", headers=headers)
+        url = f"/api/v1/cases/{case_id}/evidence/bundles/{made.json['id']}"
+        deadline = time.monotonic() + 30
+        while client.get(url, headers=headers).json["status"] != "ready":
+            assert time.monotonic() < deadline, "the bundle was not built"
+            time.sleep(0.2)
+    return url
+
+
+def test_bundles_expire_after_a_week_and_go_with_a_purged_case(make_app, make_user, api_token):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import cases, organisations
+
+    app = make_app()
+    runner = app.test_cli_runner()
+    user = make_user("caseworker")
+    headers = api_token(user.email)
+    client = app.test_client()
+    weekly, closing = make_case(app, user.id), make_case(app, user.id, name="Closing Client")
+    for case in (weekly, closing):
+        client.post(
+            f"/api/v1/cases/{case['id']}/evidence",
+            data={"file": (io.BytesIO(PDF), "a.pdf")},
+            content_type="multipart/form-data",
+            headers=headers,
+        )
+    weekly_url = _built_bundle(app, client, headers, weekly["id"])
+    closing_url = _built_bundle(app, client, headers, closing["id"])
+    bundles = Path(app.config["DATA_DIR"], "bundles")
+    assert len(list(bundles.glob("*.zip"))) == 2
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=8)):
+        result = runner.invoke(args=["evidence", "sweep"])
+    assert "2 expired bundles" in result.output
+    assert client.get(weekly_url, headers=headers).json["status"] == "expired"
+    assert client.get(weekly_url + "/download", headers=headers).status_code == 404
+    assert list(bundles.glob("*.zip")) == []
+
+    closing_url = _built_bundle(app, client, headers, closing["id"])
+    assert len(list(bundles.glob("*.zip"))) == 1
+    with app.app_context():
+        case = db.session.get(Case, closing["id"])
+        cases.update_case(
+            case,
+            {"status": "closed", "closed_reason": "Resolved"},
+            case.version,
+            by=db.session.get(User, user.id),
+        )
+        db.session.commit()
+        days = organisations.setting("retention_days")
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=days + 1)):
+        result = runner.invoke(args=["evidence", "purge"])
+    assert "Purged 1 items from 1 closed cases" in result.output
+    assert list(bundles.glob("*.zip")) == [], "a purged case's bundle holds its originals"
+    assert client.get(closing_url, headers=headers).json["status"] == "expired"

@@ -56,3 +56,39 @@ def upload(
         {"file": (io.BytesIO(data), filename), **fields},
         content_type="multipart/form-data",
     )
+
+
+def make_evidence(app: Any, case: dict[str, Any], owner_id: int) -> int:
+    """A stored image on the case (made through the service), for walks over the URL map."""
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import evidence
+
+    with app.app_context():
+        added = evidence.add_file(
+            db.session.get(Case, case["id"]),
+            io.BytesIO(png_bytes((64, 48))),
+            "walk.png",
+            evidence.Capture(),
+            by=db.session.get(User, owner_id),
+        )
+        db.session.commit()
+        return added.evidence.id
+
+
+def make_bundle(app: Any, case: dict[str, Any], owner_id: int) -> int:
+    """A built (ready) police bundle on the case, made as the worker would make it."""
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import evidence_bundle
+
+    make_evidence(app, case, owner_id)
+    with app.app_context():
+        made = evidence_bundle.request_bundle(
+            db.session.get(Case, case["id"]), by=db.session.get(User, owner_id)
+        )
+        db.session.commit()
+        assert evidence_bundle.claim(made.id)
+        evidence_bundle.build(made, db.session.get(Case, case["id"]), lambda done: None)
+        db.session.commit()
+        return made.id

@@ -377,6 +377,16 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def summary(self) -> str:
+        """One line for an administrator: what failed, and what to run next."""
+        altered = sum(1 for p in self.problems if p.kind == "altered")
+        missing = len(self.problems) - altered
+        return (
+            f"Evidence check failed: {altered} stored file(s) altered and {missing} missing "
+            f"of {self.checked}. Run `flask --app advocate evidence verify` for the list and "
+            "restore them from backup."
+        )
+
 
 def verify_store() -> VerifyReport:
     """Re-hash every stored file that a row names; report altered and missing files."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 
@@ -20,6 +21,15 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
         "heartbeat": {
             "task": "tasks.health.heartbeat",
             "schedule": timedelta(seconds=app.config["SWEEP_SECONDS"]),
+        },
+        "evidence-verify": {
+            "task": "tasks.evidence.verify",
+            "schedule": crontab(day_of_week="sunday", hour=3, minute=15),
+        },
+        "evidence-sweep": {"task": "tasks.evidence.sweep", "schedule": timedelta(hours=1)},
+        "evidence-purge": {
+            "task": "tasks.evidence.purge",
+            "schedule": crontab(hour=2, minute=30),
         },
     }
 

@@ -99,7 +99,9 @@ def demo_admin(email: str) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    for command in (users_cli, tokens_cli, audit_cli, demo_admin):
+    from advocate.cli_evidence import evidence_cli
+
+    for command in (users_cli, tokens_cli, audit_cli, demo_admin, evidence_cli):
         app.cli.add_command(command)
 
 

@@ -13,6 +13,7 @@ from advocate.models.cases import (
 )
 from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.deadlines import Deadline, Notification
+from advocate.models.evidence import Evidence, EvidenceBundle
 from advocate.models.knowledge import OVERRIDE_SECTIONS, KnowledgeOverride
 from advocate.models.organisation import Organisation
 from advocate.models.perpetrators import (
@@ -54,6 +55,8 @@ __all__ = [
     "Client",
     "Consent",
     "Deadline",
+    "Evidence",
+    "EvidenceBundle",
     "Identifier",
     "Incident",
     "IncidentRevision",

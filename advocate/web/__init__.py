@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
+
+# One name per line: each feature adds its blueprint module here.
+BLUEPRINT_MODULES = [
+    "auth",
+    "main",
+    "admin",
+    "clients",
+    "cases",
+    "records",
+    "guide",
+    "knowledge_admin",
+    "links",
+    "evidence",
+]
 
 
 def init_web(app: Flask) -> None:
-    from advocate.web import (
-        admin,
-        auth,
-        cases,
-        clients,
-        filters,
-        guide,
-        knowledge_admin,
-        links,
-        main,
-        records,
-        security,
-    )
+    from advocate.web import filters, security
 
     security.init_security(app)
     filters.init_filters(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(clients.bp)
-    app.register_blueprint(cases.bp)
-    app.register_blueprint(records.bp)
-    app.register_blueprint(guide.bp)
-    app.register_blueprint(knowledge_admin.bp)
-    app.register_blueprint(links.bp)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(f"advocate.web.{name}").bp)

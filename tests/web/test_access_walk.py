@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, login
+from tests.evidence_samples import make_bundle, make_evidence
 from tests.factories import make_case
 
 # Route parameters that do not point into a case (admin pages, public knowledge, tokens).
@@ -111,6 +112,8 @@ FACTORIES: dict[str, Callable[[Any, dict[str, Any], int], int]] = {
     "consent_id": _consent,
     "user_id": lambda app, case, owner: owner,
     "perpetrator_id": _perpetrator,
+    "evidence_id": make_evidence,
+    "bundle_id": make_bundle,
     "link_id": _link,
     "matter_id": lambda app, case, owner: _link(app, case, owner, confirm=True),
 }

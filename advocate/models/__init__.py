@@ -3,6 +3,6 @@
 from advocate.models.audit import AuditEvent
 from advocate.models.base import Base
 from advocate.models.organisation import Organisation
-from advocate.models.users import ROLES, ApiToken, User
+from advocate.models.users import ROLES, ApiToken, RecoveryCode, User
 
-__all__ = ["ROLES", "ApiToken", "AuditEvent", "Base", "Organisation", "User"]
+__all__ = ["ROLES", "ApiToken", "AuditEvent", "Base", "Organisation", "RecoveryCode", "User"]

@@ -43,6 +43,7 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r advocate tasks -lll
 
 bench: dev
 	CASES=$(CASES) SECONDS=$(SECONDS) $(BIN)/python -m tests.perf.bench

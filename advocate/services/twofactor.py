@@ -103,9 +103,8 @@ def _check_totp(user: User, code: str) -> Outcome:
     step = _matching_step(user.totp_secret, code)
     if step is None:
         return Outcome(False, "totp", WRONG_CODE)
-    if user.totp_last_step is not None and step <= user.totp_last_step:
-        return Outcome(False, "totp", REUSED_CODE)
-    # Conditional update: a code raced in by two requests is accepted once.
+    # Only a step later than the last one used is accepted, in one conditional UPDATE, so
+    # a code replayed (or raced in by two requests at once) is accepted once.
     claimed = db.session.execute(
         update(User)
         .where(
@@ -178,8 +177,7 @@ def _check_recovery(user: User, code: str) -> Outcome:
     for row in rows:
         if not accounts.verify_secret(row.code_hash, code):
             continue
-        if row.used_at is not None:
-            return Outcome(False, "recovery", REUSED_RECOVERY)
+        # Claimed in one conditional UPDATE: a used code (or one raced in twice) fails here.
         claimed = db.session.execute(
             update(RecoveryCode)
             .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))

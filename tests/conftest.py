@@ -316,6 +316,29 @@ def answer_2fa(client: Any, email: str) -> Any:
     return post_form(client, "/login/2fa", {"code": code})
 
 
+def browser_login(page: Any, base_url: str, app: Any, email: str, password: str = PASSWORD) -> None:
+    """Log in with Playwright as a person would, through two-step login when it is asked for.
+
+    A first login of someone who must use it sets it up (reading the key off the page as a
+    phone would); a later one answers the code step. Ends on the page after login.
+    """
+    import pyotp
+
+    page.goto(base_url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    if "/account/2fa/setup" in page.url:
+        page.get_by_role("button", name="Set up two-step login").click()
+        secret = page.locator("#totp-secret").inner_text().strip()
+        page.get_by_label("6-digit code from the app").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Turn on two-step login").click()
+        page.get_by_role("link", name="I have saved them, continue").click()
+    elif "/login/2fa" in page.url:
+        page.get_by_label("Code from your authenticator app").fill(fresh_totp(app, email))
+        page.get_by_role("button", name="Continue").click()
+
+
 def post_form(
     client: Any, path: str, data: dict[str, Any], token_from: str | None = None, **kw: Any
 ) -> Any:
@@ -366,6 +389,7 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
 __all__ = [
     "PASSWORD",
     "answer_2fa",
+    "browser_login",
     "csrf_token",
     "enrol_2fa",
     "free_port",

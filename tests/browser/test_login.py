@@ -5,6 +5,8 @@ from __future__ import annotations
 import pyotp
 import pytest
 
+from tests.conftest import browser_login
+
 pytestmark = pytest.mark.browser
 
 
@@ -42,3 +44,21 @@ def test_wrong_password_shows_the_message_beside_the_field(runner, live_server, 
     page.get_by_role("button", name="Log in").click()
     page.get_by_text("Email or password is not right.").wait_for()
     assert page.get_by_label("Email").input_value() == "admin@demo.advocate.example"
+
+
+def test_supervisor_answers_the_code_step_at_the_next_login(make_user, live_server, page, app):
+    supervisor = make_user("supervisor")
+    browser_login(page, live_server, app, supervisor.email)  # the first login sets it up
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    page.get_by_role("button", name="Toggle navigation").click()  # phone width: menu folded
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_text("You have logged out.").wait_for()
+    page.get_by_label("Email").fill(supervisor.email)
+    page.get_by_label("Password").fill("correct-horse-battery-staple-9")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Two-step login").wait_for()
+    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("That code is not right").wait_for()
+    browser_login(page, live_server, app, supervisor.email)  # answers with a fresh code
+    page.get_by_role("heading", name="Dashboard").wait_for()

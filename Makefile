@@ -43,6 +43,7 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r advocate tasks -lll
 
 # More rounds of the fault harness (SIGKILLed web workers) than make test runs.
 chaos: dev

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections import Counter
+from pathlib import Path
 
 import click
-from flask import Flask
+from cryptography.fernet import Fernet
+from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from advocate.extensions import db
 from advocate.models import ROLES
-from advocate.services import accounts, audit, organisations
+from advocate.services import accounts, audit, backup, keys, organisations
 from advocate.services.errors import DomainError
 
 
@@ -33,6 +36,7 @@ def _fail(error: DomainError) -> click.ClickException:
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 audit_cli = AppGroup("audit", help="The audit trail.")
+keys_cli = AppGroup("keys", help="Field encryption keys.")
 
 
 @users_cli.command("create")
@@ -79,6 +83,112 @@ def audit_verify() -> None:
     click.echo(f"Audit trail intact: {count} events verified.")
 
 
+@keys_cli.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+def keys_rotate(batch_size: int) -> None:
+    """Re-encrypt every encrypted field under the newest key.
+
+    Put the new key first in ADVOCATE_ENCRYPTION_KEYS, keep the old ones after it, restart,
+    run this; then the old keys can be removed. Safe to run again, and while Advocate runs.
+    """
+    configured = len(current_app.config["ENCRYPTION_KEYS"])
+    counts: Counter[str] = Counter()
+    try:
+        for column, rewritten in keys.rotate_batches(batch_size):
+            counts[column] += rewritten
+            db.session.commit()  # one batch at a time: never one huge transaction
+    except keys.UnreadableValue as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    keys.record_rotation(dict(counts), configured)
+    db.session.commit()
+    for column, rewritten in sorted(counts.items()):
+        click.echo(f"  {column}: {rewritten}")
+    click.echo(f"Re-encrypted {sum(counts.values())} values under the newest key.")
+    if configured == 1:
+        click.echo(
+            "Only one key is configured, so nothing changed hands. To rotate: put a new key "
+            "first in ADVOCATE_ENCRYPTION_KEYS (new,old), restart, and run this again."
+        )
+    else:
+        click.echo(
+            "The older keys are no longer needed for the database; remove them from "
+            "ADVOCATE_ENCRYPTION_KEYS once no backup you may restore still needs them."
+        )
+
+
+@keys_cli.command("generate")
+def keys_generate() -> None:
+    """Print a new key for ADVOCATE_ENCRYPTION_KEYS (it is not stored anywhere)."""
+    click.echo(Fernet.generate_key().decode())
+
+
+def _installation() -> backup.Target:
+    return backup.Target(
+        database_url=current_app.config["SQLALCHEMY_DATABASE_URI"],
+        data_dir=Path(current_app.config["DATA_DIR"]),
+    )
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent backup (database, evidence, manifest of hashes) into PATH."""
+    try:
+        manifest = backup.create_backup(_installation(), path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    rows = sum(manifest["database"]["rows"].values())
+    audit.record(
+        "backup.created",
+        object_type="backup",
+        details={"path": str(path.resolve()), "files": len(manifest["files"]), "rows": rows},
+    )
+    db.session.commit()
+    click.echo(
+        f"Backup written to {path}: {rows} rows, {len(manifest['files'])} files, "
+        "each with its SHA-256 in manifest.json."
+    )
+    click.echo(
+        "The encryption keys are not in the backup. Keep them safe and apart from it: "
+        "without them the encrypted fields cannot be read."
+    )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Restore the backup in PATH into an empty database and data directory."""
+    db.engine.dispose()
+    try:
+        manifest = backup.restore_backup(path, _installation())
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        db.engine.dispose()
+    rows = sum(manifest["database"]["rows"].values())
+    audit.record(
+        "backup.restored",
+        object_type="backup",
+        details={"created_at": manifest["created_at"], "rows": rows},
+    )
+    db.session.commit()
+    click.echo(
+        f"Restored the backup of {manifest['created_at']}: {rows} rows and "
+        f"{len(manifest['files'])} files, all matching the manifest."
+    )
+    if unreadable := keys.unreadable_columns():
+        click.echo(
+            "WARNING: the configured encryption keys cannot read "
+            f"{', '.join(unreadable)}. Set ADVOCATE_ENCRYPTION_KEYS to the keys of the "
+            "installation that made this backup.",
+            err=True,
+        )
+    click.echo("Check the audit trail with: flask --app advocate audit verify")
+
+
 @click.command("demo-admin")
 @click.option("--email", default="admin@demo.advocate.example")
 @with_appcontext
@@ -101,7 +211,16 @@ def demo_admin(email: str) -> None:
 def init_cli(app: Flask) -> None:
     from advocate.cli_evidence import evidence_cli
 
-    for command in (users_cli, tokens_cli, audit_cli, demo_admin, evidence_cli):
+    for command in (
+        users_cli,
+        tokens_cli,
+        audit_cli,
+        keys_cli,
+        backup_command,
+        restore_command,
+        demo_admin,
+        evidence_cli,
+    ):
         app.cli.add_command(command)
 
 

@@ -260,9 +260,106 @@ def csrf_token(client: Any, path: str = "/login") -> str:
     return match.group(1) or match.group(2)
 
 
+TOTP_SECRET_RE = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
+RECOVERY_CODE_RE = re.compile(r"<li><code>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</code></li>")
+
+
 def login(client: Any, email: str, password: str = PASSWORD) -> Any:
+    """Log in through the real pages; returns the response of the password POST.
+
+    People who must use two-step login are taken through it the way a person would: a
+    first login sets it up (scanning the key with pyotp as the phone), logs out and logs in
+    again; a later login answers the code step. The response returned is then the last
+    redirect, to the dashboard (or ``next``), so a caller sees 302 either way.
+    """
     token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    if response.status_code != 302:
+        return response
+    if response.location.startswith("/account/2fa/setup"):
+        enrol_2fa(client)
+        post_form(client, "/logout", {}, token_from="/account")
+        token = csrf_token(client, "/login")
+        response = client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+    if response.location.startswith("/login/2fa"):
+        return answer_2fa(client, email)
+    return response
+
+
+def enrol_2fa(client: Any) -> tuple[str, list[str]]:
+    """Set up two-step login for the logged-in person; returns (secret, recovery codes)."""
+    import pyotp
+
+    page = client.get("/account/2fa/setup").get_data(as_text=True)
+    if not TOTP_SECRET_RE.search(page):
+        post_form(client, "/account/2fa/begin", {}, token_from="/account/2fa/setup")
+        page = client.get("/account/2fa/setup").get_data(as_text=True)
+    match = TOTP_SECRET_RE.search(page)
+    assert match, "no TOTP key on the set-up page"
+    secret = match.group(1)
+    done = post_form(client, "/account/2fa/setup", {"code": pyotp.TOTP(secret).now()})
+    codes = RECOVERY_CODE_RE.findall(done.get_data(as_text=True))
+    assert done.status_code == 200 and len(codes) == 10, done.get_data(as_text=True)[:800]
+    return secret, codes
+
+
+def fresh_totp(app: Any, email: str) -> str:
+    """A code the person's phone would show that has not been used yet.
+
+    Codes are single use per 30-second step; a test that logs the same person in several
+    times within one step would run out, so this helper (test-only) rewinds the record of the
+    last step used when no unused step is left in the accepted window.
+    """
+    import time
+
+    import pyotp
+
+    from advocate.extensions import db
+    from advocate.services import accounts
+
+    with app.app_context():
+        user = accounts.user_by_email(email)
+        assert user is not None and user.totp_secret, f"{email} has no two-step login"
+        now = int(time.time()) // 30
+        last = user.totp_last_step if user.totp_last_step is not None else -1
+        step = next((s for s in (now - 1, now, now + 1) if s > last), None)
+        if step is None:
+            user.totp_last_step = None
+            db.session.commit()
+            step = now
+        return pyotp.TOTP(user.totp_secret).at(step * 30)
+
+
+def answer_2fa(client: Any, email: str) -> Any:
+    code = fresh_totp(client.application, email)
+    return post_form(client, "/login/2fa", {"code": code})
+
+
+def browser_login(page: Any, base_url: str, app: Any, email: str, password: str = PASSWORD) -> None:
+    """Log in with Playwright as a person would, through two-step login when it is asked for.
+
+    A first login of someone who must use it sets it up (reading the key off the page as a
+    phone would); a later one answers the code step. Ends on the page after login.
+    """
+    import pyotp
+
+    page.goto(base_url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    if "/account/2fa/setup" in page.url:
+        page.get_by_role("button", name="Set up two-step login").click()
+        secret = page.locator("#totp-secret").inner_text().strip()
+        page.get_by_label("6-digit code from the app").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Turn on two-step login").click()
+        page.get_by_role("link", name="I have saved them, continue").click()
+    elif "/login/2fa" in page.url:
+        page.get_by_label("Code from your authenticator app").fill(fresh_totp(app, email))
+        page.get_by_role("button", name="Continue").click()
 
 
 def post_form(
@@ -317,4 +414,16 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
     raise TimeoutError(f"nothing listening on {port}")
 
 
-__all__ = ["PASSWORD", "csrf_token", "free_port", "login", "post_form", "subprocess", "tempfile"]
+__all__ = [
+    "PASSWORD",
+    "answer_2fa",
+    "browser_login",
+    "csrf_token",
+    "enrol_2fa",
+    "free_port",
+    "fresh_totp",
+    "login",
+    "post_form",
+    "subprocess",
+    "tempfile",
+]

@@ -32,7 +32,7 @@ from advocate.models.records import (
     IncidentRevision,
     ReferenceNumber,
 )
-from advocate.models.users import ROLES, ApiToken, User
+from advocate.models.users import ROLES, ApiToken, RecoveryCode, User
 
 __all__ = [
     "CONSENT_KINDS",
@@ -67,6 +67,7 @@ __all__ = [
     "Notification",
     "Organisation",
     "Perpetrator",
+    "RecoveryCode",
     "ReferenceNumber",
     "TimelineEntry",
     "User",

@@ -1,4 +1,4 @@
-"""People who use Advocate, and their API tokens."""
+"""People who use Advocate, their second factor and their API tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from advocate.models.base import Base, UTCDateTime, utcnow
+from advocate.models.base import Base, EncryptedText, UTCDateTime, utcnow
 
 ROLES = ("admin", "supervisor", "caseworker")
 
@@ -32,6 +32,12 @@ class User(UserMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # TOTP second factor: the secret is encrypted at rest; it counts only once confirmed
+    # (totp_enabled_at set). The last accepted time step makes every code single use.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -41,6 +47,10 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def has_2fa(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def sees_every_case(self) -> bool:
@@ -65,3 +75,15 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class RecoveryCode(Base):
+    """A single-use second factor for a lost phone; only its Argon2 hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -27,6 +27,13 @@ _hasher = PasswordHasher()  # argon2id with the library's defaults (meet OWASP's
 _DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
 
 
+class WrongPassword(ValidationFailed):
+    """The current password was wrong; the caller commits so the failure stays counted."""
+
+
+WRONG = "That is not your current password."
+
+
 @cache
 def _common_passwords() -> frozenset[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -55,6 +62,14 @@ def hash_password(password: str) -> str:
 def check_password(user: User | None, password: str) -> bool:
     try:
         return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and bool(user)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def verify_secret(secret_hash: str, value: str) -> bool:
+    """Check a value against one of our Argon2 hashes (recovery codes use this too)."""
+    try:
+        return _hasher.verify(secret_hash, value)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -99,17 +114,35 @@ def create_user(email: str, name: str, role: str, password: str, *, by: User | N
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user, or None; every failure counts, and repeated failures lock with back-off."""
+def is_locked(user: User) -> bool:
+    return bool(user.locked_until and user.locked_until > utcnow())
+
+
+def lockout_minutes(failures: int) -> int:
+    """Back-off that doubles with every failure past the threshold: 1, 2, 4 … 60 minutes."""
+    if failures < LOCKOUT_AFTER:
+        return 0
+    return int(min(2 ** (failures - LOCKOUT_AFTER), 60))
+
+
+def record_failure(user: User) -> None:
+    """Count a failed password or second factor; enough of them lock the account for a while."""
+    user.failed_logins += 1
+    if minutes := lockout_minutes(user.failed_logins):
+        user.locked_until = utcnow() + timedelta(minutes=minutes)
+
+
+def check_credentials(email: str, password: str) -> User | None:
+    """The user whose password this is, or None; a failure is counted and recorded.
+
+    Success does not reset the failure count: that waits for :func:`complete_login`, so a
+    stolen password cannot be used to reset the lockout while guessing second-factor codes.
+    """
     user = user_by_email(email)
-    now = utcnow()
-    locked = bool(user and user.locked_until and user.locked_until > now)
+    locked = bool(user and is_locked(user))
     if not check_password(user, password) or locked or (user is not None and not user.active):
         if user is not None and not locked:
-            user.failed_logins += 1
-            if user.failed_logins >= LOCKOUT_AFTER:
-                minutes = min(2 ** (user.failed_logins - LOCKOUT_AFTER), 60)
-                user.locked_until = now + timedelta(minutes=minutes)
+            record_failure(user)
         audit.record(
             "login.failed",
             object_type="user",
@@ -118,12 +151,30 @@ def authenticate(email: str, password: str) -> User | None:
         )
         return None
     assert user is not None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    audit.record("login.succeeded", user=user, object_type="user", object_id=user.id)
+    return user
+
+
+def complete_login(user: User, second_factor: str = "") -> None:
+    """Every factor checked: clear the failure count and record the login."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    audit.record(
+        "login.succeeded",
+        user=user,
+        object_type="user",
+        object_id=user.id,
+        details={"second_factor": second_factor} if second_factor else {},
+    )
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Password-only login (for accounts without a second factor); None on any failure."""
+    user = check_credentials(email, password)
+    if user is not None:
+        complete_login(user)
     return user
 
 
@@ -145,11 +196,35 @@ def logout(user: User) -> None:
 def set_password(user: User, password: str, *, by: User | None = None) -> None:
     if reason := password_problem(password, user.email):
         raise ValidationFailed.on("password", reason)
+    _store_password(user, password)
+    audit.record("user.password_reset", user=by, object_type="user", object_id=user.id)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A person changes their own password: the current one first, then every session ends.
+
+    A wrong current password counts toward the lockout, so the page cannot be used to guess.
+    """
+    if not check_password(user, current):
+        record_failure(user)
+        audit.record(
+            "user.password_change_failed", user=user, object_type="user", object_id=user.id
+        )
+        raise WrongPassword(WRONG, {"current_password": [WRONG]})
+    if reason := password_problem(new, user.email):
+        raise ValidationFailed.on("password", reason)
+    if check_password(user, new):
+        raise ValidationFailed.on("password", "Choose a password different from the current one.")
+    _store_password(user, new)
+    audit.record("user.password_changed", user=user, object_type="user", object_id=user.id)
+
+
+def _store_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
     end_sessions(user)
-    audit.record("user.password_reset", user=by, object_type="user", object_id=user.id)
 
 
 def set_active(user: User, active: bool, *, by: User | None = None) -> None:

@@ -18,6 +18,9 @@ BLUEPRINT_MODULES = [
     "knowledge_admin",
     "links",
     "evidence",
+    "account",
+    "security_admin",
+    "audit",
 ]
 
 

@@ -1,4 +1,8 @@
-"""Logging in and out, and the first-run page that makes the first admin."""
+"""Logging in (password, then the second factor when set up) and out; the first-run page.
+
+The session is not logged in until every factor is checked: after the password it only holds
+who still owes a code, for five minutes, and the session is renewed once the code is right.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,16 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from advocate.extensions import db, limiter
-from advocate.services import accounts, organisations
+from advocate.services import accounts, organisations, twofactor
 from advocate.services.errors import DomainError
 from advocate.web.forms import attach_errors
-from advocate.web.security import start_session
+from advocate.web.security import begin_second_factor, pending_second_factor, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -24,6 +28,14 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     submit = SubmitField("Log in")
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        validators=[DataRequired(), Length(max=40)],
+    )
+    submit = SubmitField("Continue")
 
 
 class SetupForm(FlaskForm):
@@ -52,16 +64,58 @@ def login() -> ResponseReturnValue:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data or "", form.password.data or "")
-        db.session.commit()  # the attempt is counted whether or not it succeeded
+        user = accounts.check_credentials(form.email.data or "", form.password.data or "")
         if user is None:
+            db.session.commit()  # the failed attempt stays counted
             form.password.errors = [accounts.LOGIN_FAILED]
+        elif user.has_2fa:
+            db.session.commit()
+            begin_second_factor(user, _safe_next(request.args.get("next")))
+            return redirect(url_for("auth.two_factor"))
         else:
-            session.clear()  # a fresh session at login, never one chosen beforehand
-            login_user(user, remember=False)
-            start_session(user)
+            accounts.complete_login(user)
+            db.session.commit()
+            start_session(user)  # a fresh session at login, never one chosen beforehand
+            if twofactor.required_for(user):
+                return redirect(url_for("account.twofactor_setup"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+def two_factor() -> ResponseReturnValue:
+    pending = pending_second_factor()
+    if pending is None:
+        flash("Please log in again: the code step timed out or was not started.", "info")
+        return redirect(url_for("auth.login"))
+    user, next_url = pending
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if accounts.is_locked(user):
+            session.clear()
+            flash("Too many wrong attempts. Wait a few minutes, then log in again.", "warning")
+            return redirect(url_for("auth.login"))
+        outcome = twofactor.verify_second_factor(user, form.code.data or "")
+        if not outcome.ok:
+            db.session.commit()  # the failure is counted and recorded
+            form.code.errors = [outcome.reason]
+            if accounts.is_locked(user):
+                session.clear()
+                flash("Too many wrong attempts. Wait a few minutes, then log in again.", "warning")
+                return redirect(url_for("auth.login"))
+        else:
+            accounts.complete_login(user, outcome.method)
+            db.session.commit()
+            start_session(user)  # the pending session is replaced by a new, logged-in one
+            if outcome.recovery_codes_left is not None:
+                flash(
+                    f"You used a recovery code; {outcome.recovery_codes_left} left. "
+                    "If your phone is lost, make new codes on your account page.",
+                    "warning",
+                )
+            return redirect(next_url)
+    return render_template("auth/two_factor.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -92,9 +146,10 @@ def setup() -> ResponseReturnValue:
             attach_errors(form, error)
         else:
             db.session.commit()
-            session.clear()
-            login_user(user, remember=False)
             start_session(user)
-            flash("Welcome. Your administrator account is ready.", "success")
-            return redirect(url_for("main.dashboard"))
+            flash(
+                "Welcome. Your administrator account is ready: set up two-step login next.",
+                "success",
+            )
+            return redirect(url_for("account.twofactor_setup"))
     return render_template("auth/setup.html", form=form)

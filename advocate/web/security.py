@@ -1,30 +1,96 @@
-"""Request guards and security headers, kept in this one place.
+"""Request guards, session handling and security headers, kept in this one place.
 
 Every page needs a login unless its endpoint is listed as public here. Sessions are checked
-against the user's session version on every request and expire when idle or too old.
+against the user's session version on every request and expire when idle (an organisation
+setting) or too old (12 hours). A person who must use two-step login and has not set it up
+reaches only the set-up pages. A session cookie whose signature does not verify is refused
+and logged.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from typing import Any
 
-from flask import Flask, Response, flash, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature
 from werkzeug.wrappers import Response as BaseResponse
 
-from advocate.extensions import db, login_manager
+from advocate.extensions import db, limiter, login_manager
 from advocate.models import User
-from advocate.services import access
+from advocate.services import access, policy, twofactor
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "main.healthz", "static", "bootstrap.static"}
-IDLE_TIMEOUT_SECONDS = 30 * 60
+log = logging.getLogger(__name__)
+
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.two_factor",
+    "auth.setup",
+    "main.healthz",
+    "static",
+    "bootstrap.static",
+}
+# What a person who must enrol in two-step login can reach before they have.
+ENROLMENT_ENDPOINTS = {
+    "account.twofactor_setup",
+    "account.twofactor_begin",
+    "auth.logout",
+    "static",
+    "bootstrap.static",
+}
 ABSOLUTE_TIMEOUT_SECONDS = 12 * 60 * 60
+PENDING_2FA_SECONDS = 5 * 60
+SEEN_AT_GRANULARITY = 30  # re-sign the cookie at most this often while someone is active
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+
+
+class CheckedSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a cookie that fails its signature is noticed.
+
+    Flask silently starts an empty session; here the bad cookie is logged, deleted from the
+    browser, and the person told why they were logged out.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            return self.session_class(serializer.loads(value, max_age=max_age))
+        except BadSignature:
+            log.warning(
+                "refused a session cookie whose signature does not verify (from %s, %s %s)",
+                request.remote_addr,
+                request.method,
+                request.path,
+            )
+            rejected = self.session_class()
+            rejected.modified = True  # an empty, modified session deletes the cookie
+            rejected.rejected = True  # type: ignore[attr-defined]
+            return rejected
 
 
 @login_manager.user_loader
@@ -40,16 +106,63 @@ def load_user(identifier: str) -> User | None:
     return user
 
 
-def start_session(user: User) -> None:
-    """Called at login, after the session was cleared (a new session, never a reused one)."""
+def start_session(user: User, *, login_at: int | None = None) -> None:
+    """Log the user into a fresh session (the old one is cleared, never reused)."""
     now = int(time.time())
-    session["login_at"] = now
+    session.clear()
+    login_user(user, remember=False)
+    session["login_at"] = login_at or now
     session["seen_at"] = now
     session.permanent = False
 
 
+def renew_session(user: User) -> None:
+    """After the session version was bumped: keep this session, with a new cookie.
+
+    Used when a person changes their own password or second factor: their other sessions
+    end, this one goes on, and the absolute timeout still counts from the original login.
+    """
+    start_session(user, login_at=int(session.get("login_at") or time.time()))
+
+
+def begin_second_factor(user: User, next_url: str) -> None:
+    """Password accepted: remember, briefly, who still owes a second factor. Not logged in."""
+    session.clear()
+    session["pending_2fa"] = {
+        "user_id": user.id,
+        "version": user.session_version,
+        "at": int(time.time()),
+        "next": next_url,
+    }
+
+
+def pending_second_factor() -> tuple[User, str] | None:
+    """The user halfway through logging in and where they were going, or None if expired."""
+    pending = session.get("pending_2fa")
+    if not isinstance(pending, dict):
+        return None
+    if int(time.time()) - int(pending.get("at", 0)) > PENDING_2FA_SECONDS:
+        session.pop("pending_2fa", None)
+        return None
+    user = db.session.get(User, int(pending.get("user_id", 0)))
+    if user is None or not user.active or user.session_version != pending.get("version"):
+        session.pop("pending_2fa", None)
+        return None
+    return user, str(pending.get("next") or url_for("main.dashboard"))
+
+
+def _expired(message: str) -> BaseResponse:
+    logout_user()
+    session.clear()
+    flash(message, "info")
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
 def _enforce_login() -> BaseResponse | None:
     endpoint = request.endpoint or ""
+    if getattr(session, "rejected", False) and endpoint not in PUBLIC_ENDPOINTS:
+        flash("Your session could not be verified, so it was ended. Please log in again.", "info")
+        return redirect(url_for("auth.login"))
     if (
         endpoint in PUBLIC_ENDPOINTS
         or endpoint.startswith("api")
@@ -63,14 +176,17 @@ def _enforce_login() -> BaseResponse | None:
     now = int(time.time())
     login_at = int(session.get("login_at", 0))
     seen_at = int(session.get("seen_at", 0))
-    if now - login_at > ABSOLUTE_TIMEOUT_SECONDS or now - seen_at > IDLE_TIMEOUT_SECONDS:
-        logout_user()
-        session.clear()
-        flash("Your session has expired. Please log in again.", "info")
-        return redirect(url_for("auth.login", next=request.full_path))
-    if now - seen_at > 30:
+    if now - login_at > ABSOLUTE_TIMEOUT_SECONDS:
+        return _expired("Your session reached its 12-hour limit. Please log in again.")
+    if now - seen_at > policy.idle_timeout_minutes() * 60:
+        return _expired("Your session expired after a period of inactivity. Please log in again.")
+    if now - seen_at > SEEN_AT_GRANULARITY:
         session["seen_at"] = now
-    access.guard_route(request.view_args, current_user._get_current_object())
+    user = current_user._get_current_object()
+    if not user.has_2fa and endpoint not in ENROLMENT_ENDPOINTS and twofactor.required_for(user):
+        flash("Set up two-step login to continue: it is required for your account.", "warning")
+        return redirect(url_for("account.twofactor_setup"))
+    access.guard_route(request.view_args, user)
     return None
 
 
@@ -84,13 +200,34 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.endpoint not in ("static", "bootstrap.static"):
         headers.setdefault("Cache-Control", "no-store")
-    from flask import current_app
-
     if current_app.config.get("PRODUCTION"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 
+def _too_many_requests(exc: RateLimitExceeded) -> BaseResponse:
+    """429 in plain words (page or JSON), with how long to wait; the limit itself stays private."""
+    from advocate.web.errors import error_response
+
+    db.session.rollback()
+    current = limiter.current_limit
+    wait = max(1, int(current.reset_at - time.time())) if current is not None else 60
+    when = f"{wait} seconds" if wait < 120 else f"{(wait + 59) // 60} minutes"
+    log.warning(
+        "rate limit reached by %s on %s %s", request.remote_addr, request.method, request.path
+    )
+    response = make_response(
+        error_response(
+            429,
+            f"Too many attempts from your connection. Please wait {when} and try again.",
+        )
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def init_security(app: Flask) -> None:
+    app.session_interface = CheckedSessionInterface()
     app.before_request(_enforce_login)
     app.after_request(_security_headers)
+    app.register_error_handler(RateLimitExceeded, _too_many_requests)

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import browser_login
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, live_server: str, email: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+def log_in(page, live_server: str, app, email: str) -> None:
+    browser_login(page, live_server, app, email)  # admins set up two-step login first
     page.get_by_role("heading", name="Dashboard").wait_for()
 
 
-def test_admin_adds_an_oversight_body_and_the_guide_marks_it(make_user, live_server, page):
+def test_admin_adds_an_oversight_body_and_the_guide_marks_it(make_user, live_server, page, app):
     admin = make_user("admin")
-    log_in(page, live_server, admin.email)
+    log_in(page, live_server, app, admin.email)
     page.goto(live_server + "/admin/knowledge/")
     page.get_by_label("Part of the guide").select_option("state")
     page.get_by_label("Key").fill("wa")

@@ -26,7 +26,10 @@ def test_first_run_page_creates_the_first_admin_then_disappears(client):
         },
     )
     assert response.status_code == 302
-    assert "Ada Admin" in client.get("/").get_data(as_text=True)
+    # Logged in, and sent straight to set up two-step login (required for admins).
+    assert response.location == "/account/2fa/setup"
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "Ada Admin" in page and "Set up two-step login" in page
     assert client.get("/setup").status_code == 404
 
 

@@ -13,6 +13,7 @@ from advocate.models.cases import (
 )
 from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.deadlines import Deadline, Notification
+from advocate.models.ladder import LadderEvent, LadderStep
 from advocate.models.organisation import Organisation
 from advocate.models.records import (
     PLATFORMS,
@@ -21,6 +22,7 @@ from advocate.models.records import (
     IncidentRevision,
     ReferenceNumber,
 )
+from advocate.models.reminders import CalendarFeed, Reminder
 from advocate.models.users import ROLES, ApiToken, User
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "STATUSES",
     "ApiToken",
     "AuditEvent",
+    "CalendarFeed",
     "Base",
     "Case",
     "CaseHarm",
@@ -43,9 +46,12 @@ __all__ = [
     "Deadline",
     "Incident",
     "IncidentRevision",
+    "LadderEvent",
+    "LadderStep",
     "Notification",
     "Organisation",
     "ReferenceNumber",
+    "Reminder",
     "TimelineEntry",
     "User",
 ]

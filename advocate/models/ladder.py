@@ -93,9 +93,7 @@ class LadderEvent(Base):
         ForeignKey("reference_numbers.id", ondelete="SET NULL")
     )
     # The follow-up this action started (a contact starts a clock).
-    deadline_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deadlines.id", ondelete="SET NULL")
-    )
+    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     step: Mapped[LadderStep] = relationship(back_populates="events")

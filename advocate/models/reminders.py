@@ -34,9 +34,7 @@ class Reminder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     # Set for "upcoming" and "due"; NULL for the daily digest.
-    deadline_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deadlines.id", ondelete="CASCADE")
-    )
+    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # The digest's day in the organisation's zone; NULL for deadline reminders.
     for_date: Mapped[date | None] = mapped_column(Date)

@@ -6,7 +6,19 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    from advocate.web import admin, auth, cases, clients, filters, main, records, security
+    from advocate.web import (
+        admin,
+        auth,
+        cases,
+        clients,
+        deadlines,
+        filters,
+        ladder,
+        main,
+        notifications,
+        records,
+        security,
+    )
 
     security.init_security(app)
     filters.init_filters(app)
@@ -16,3 +28,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(clients.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(ladder.bp)
+    app.register_blueprint(deadlines.bp)
+    app.register_blueprint(notifications.bp)
+    notifications.init_badge(app)

@@ -97,7 +97,7 @@ def _default_rung(steps: list[ladder.StepView]) -> str | None:
 case_panels.register("ladder", "ladder/_panel.html", 10, _load_panel)
 
 
-@bp.route("/")
+@bp.route("")
 def index(case_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
     steps = ladder.steps_for(case)

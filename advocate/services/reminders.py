@@ -177,12 +177,20 @@ def claim(now: datetime, limit: int = CLAIM_BATCH) -> Claim:
         .order_by(Reminder.fire_at, Reminder.id)
         .limit(limit)
     )
+    lease = {"claim_token": token, "claimed_until": now + LEASE}
     if db.session.get_bind().dialect.name == "postgresql":
-        chosen = chosen.with_for_update(skip_locked=True)
+        # Lock the chosen rows (skipping any another sweep holds), then lease exactly those.
+        locked = list(db.session.execute(chosen.with_for_update(skip_locked=True)).scalars())
+        if not locked:
+            return Claim(token, [])
+        statement = update(Reminder).where(Reminder.id.in_(locked))
+    else:
+        # SQLite: one writer at a time, and the conditions are checked again as it writes.
+        statement = update(Reminder).where(
+            Reminder.id.in_(chosen.scalar_subquery()), _claimable(now)
+        )
     statement = (
-        update(Reminder)
-        .where(Reminder.id.in_(chosen.scalar_subquery()), _claimable(now))
-        .values(claim_token=token, claimed_until=now + LEASE)
+        statement.values(**lease)
         .returning(Reminder.id)
         .execution_options(synchronize_session=False)
     )

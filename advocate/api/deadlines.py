@@ -61,8 +61,14 @@ class NotificationOut(ma.Schema):
     read_at = ma.fields.DateTime(allow_none=True)
 
 
+class _Flag(ma.fields.Boolean):
+    """A query flag: ``?unread=`` (empty) means false rather than an error."""
+
+    falsy = ma.fields.Boolean.falsy | {""}
+
+
 class NotificationQuery(ma.Schema):
-    unread = ma.fields.Boolean(load_default=False)
+    unread = _Flag(load_default=False)
     before_id = ma.fields.Integer(load_default=None)
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from advocate.extensions import db
@@ -354,6 +355,19 @@ def _follow_up_title(rung: Rung, contact: str) -> str:
     return f"Follow up with {who}" + (f" ({contact})" if contact else "")
 
 
+def _new_step(case: Case, rung_key: str) -> LadderStep:
+    """The rung's first action makes its row; if another request just made it, use theirs."""
+    step = LadderStep(case_id=case.id, rung=rung_key, status="not_started", contact="")
+    try:
+        with db.session.begin_nested():
+            db.session.add(step)
+    except IntegrityError:
+        step = db.session.execute(
+            select(LadderStep).where(LadderStep.case_id == case.id, LadderStep.rung == rung_key)
+        ).scalar_one()
+    return step
+
+
 def record_event(
     case: Case,
     rung_key: str,
@@ -388,9 +402,7 @@ def record_event(
         .options(selectinload(LadderStep.events))
     ).scalar_one_or_none()
     if step is None:
-        step = LadderStep(case_id=case.id, rung=rung.key, status="not_started", contact="")
-        db.session.add(step)
-        db.session.flush()
+        step = _new_step(case, rung.key)
     event = LadderEvent(
         step=step,
         case_id=case.id,

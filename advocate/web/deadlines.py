@@ -49,8 +49,10 @@ class ActionForm(FlaskForm):
 
 
 def _people(case: Case) -> list[tuple[int, str]]:
-    people = [case.owner] + [share.user for share in case.shares]
-    return [(u.id, u.name) for u in people if u.active]
+    """Whom a deadline on this case can be for: whoever works on it, and the current user."""
+    people = {u.id: u for u in [case.owner, *(share.user for share in case.shares)] if u.active}
+    people.setdefault(current_user.id, current_user)
+    return [(u.id, u.name) for u in people.values()]
 
 
 def _load_panel(case: Case) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def new(case_id: int) -> ResponseReturnValue:
     form = DeadlineForm()
     form.for_user_id.choices = _people(case)
     if request.method == "GET":
-        form.for_user_id.data = current_user.id if current_user.id != case.owner_id else None
+        form.for_user_id.data = current_user.id
     status = 200
     if form.validate_on_submit():
         due_on = form.due_on.data

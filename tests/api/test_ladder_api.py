@@ -221,7 +221,7 @@ def test_notifications_list_unread_and_mark_read(app, client, make_user, api_tok
         notifications.notify(me.id, "reminder_due", "Second", case_id=case_id)
         notifications.notify(other.id, "reminder_due", "Not yours")
         db.session.commit()
-    items = client.get("/api/v1/notifications", headers=headers).json
+    items = client.get("/api/v1/notifications?unread=", headers=headers).json
     assert [n["text"] for n in items] == ["Second", "Due today: follow up"]
     assert set(items[0]) >= {"id", "kind", "deadline_id", "case_id", "created_at", "read_at"}
     marked = client.post(

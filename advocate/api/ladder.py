@@ -55,7 +55,7 @@ def steps(case_id: int) -> list[ladder.StepView]:
     return ladder.steps_for(case)
 
 
-@blp.route("/cases/<int:case_id>/ladder/<string:rung>/events", methods=["POST"])
+@blp.route("/cases/<int:case_id>/ladder/<rung>/events", methods=["POST"])
 @blp.arguments(EventIn)
 @blp.response(200, StepOut)
 def record_event(body: dict[str, Any], case_id: int, rung: str) -> ladder.StepView:

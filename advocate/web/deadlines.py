@@ -124,13 +124,15 @@ def new(case_id: int) -> ResponseReturnValue:
     return render_template("deadlines/new.html", case=case, form=form), status
 
 
-@bp.route("/cases/<int:case_id>/deadlines/<int:deadline_id>/<any(done, dismissed):outcome>",
-          methods=["POST"])  # fmt: skip
-def close(case_id: int, deadline_id: int, outcome: str) -> ResponseReturnValue:
+@bp.route("/cases/<int:case_id>/deadlines/<int:deadline_id>/close", methods=["POST"])
+def close(case_id: int, deadline_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
     if not ActionForm().validate_on_submit():
         abort(400)
     deadline = deadlines.get_deadline(case, deadline_id)
+    outcome = request.form.get("outcome", "")
+    if outcome not in ("done", "dismissed"):
+        abort(400)
     deadlines.close_deadline(deadline, outcome, by=current_user)
     db.session.commit()
     flash(f"“{deadline.title}” marked {outcome}.", "success")

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from advocate.extensions import db
+from advocate.models import Notification
 from advocate.services import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -36,6 +37,10 @@ def index() -> ResponseReturnValue:
 def mark_read(notification_id: int | None = None) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
+    if notification_id is not None:
+        mine = db.session.get(Notification, notification_id)
+        if mine is None or mine.user_id != current_user.id:
+            abort(404)  # someone else's is "not found", like a case one cannot open
     changed = notifications.mark_read(
         current_user.id, None if notification_id is None else [notification_id]
     )

@@ -128,11 +128,11 @@ def test_a_deadline_set_by_hand_moves_off_the_weekend_and_can_be_closed(app, cli
         assert "Call the client back" in page
         assert "Mon 16 Nov 2026, 5:00 PM" in page  # Sat 14 Nov → Mon 16 Nov
         listing = client.get("/deadlines").get_data(as_text=True)
-        deadline_id = re.search(r"/deadlines/(\d+)/done", listing).group(1)
+        deadline_id = re.search(r"/deadlines/(\d+)/close", listing).group(1)
         done = post_form(
             client,
-            f"/cases/{case_id}/deadlines/{deadline_id}/done",
-            {"next": "deadlines"},
+            f"/cases/{case_id}/deadlines/{deadline_id}/close",
+            {"outcome": "done", "next": "deadlines"},
             token_from="/deadlines",
         )
         assert done.status_code == 302
@@ -144,12 +144,16 @@ def test_a_deadline_set_by_hand_moves_off_the_weekend_and_can_be_closed(app, cli
         assert missing.status_code == 422
 
 
-def test_notifications_page_unread_badge_and_mark_read(app, client, logged_in):
+def test_notifications_page_unread_badge_and_mark_read(app, client, logged_in, make_user):
     from advocate.extensions import db
+    from advocate.models import Notification
     from advocate.services import notifications
 
+    someone = make_user("caseworker")
     me = logged_in("caseworker")
     with app.app_context():
+        notifications.notify(someone.id, "reminder_due", "Someone else's")
+        theirs = db.session.execute(db.select(Notification.id)).scalar_one()
         notifications.notify(me.id, "reminder_due", "Due today: ring the OIC")
         notifications.notify(me.id, "reminder_upcoming", "Due in 2 days: chase eSafety")
         db.session.commit()
@@ -160,6 +164,9 @@ def test_notifications_page_unread_badge_and_mark_read(app, client, logged_in):
     one = re.search(r'/notifications/(\d+)/read"', listing).group(1)
     post_form(client, f"/notifications/{one}/read", {}, token_from="/notifications/")
     assert re.search(r'id="unread-count">1<', client.get("/").get_data(as_text=True))
+    other = post_form(client, f"/notifications/{theirs}/read", {}, token_from="/notifications/")
+    assert other.status_code == 404
+    assert "Someone else's" not in client.get("/notifications/").get_data(as_text=True)
     post_form(client, "/notifications/read", {}, token_from="/notifications/")
     assert 'id="unread-count"' not in client.get("/").get_data(as_text=True)
     assert "No notifications." in client.get("/notifications/?unread=1").get_data(as_text=True)

@@ -16,6 +16,10 @@ from advocate.services.errors import ValidationFailed
 
 blp = api_blueprint("deadlines", "Deadlines (follow-ups, reply dates) and notifications")
 
+# Ids a database integer column can hold; text a PostgreSQL column can store.
+ID_RANGE = ma.validate.Range(min=1, max=2**31 - 1)
+NO_NUL = ma.validate.Regexp(r"^[^\x00]*$", error="Remove the NUL character.")
+
 
 class DeadlineOut(ma.Schema):
     id = ma.fields.Integer()
@@ -33,9 +37,9 @@ class DeadlineOut(ma.Schema):
 
 class DeadlineIn(ma.Schema):
     due_at = ma.fields.DateTime(required=True)
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=1000))
-    for_user_id = ma.fields.Integer(load_default=None, allow_none=True)
+    title = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=200), NO_NUL])
+    reason = ma.fields.String(load_default="", validate=[ma.validate.Length(max=1000), NO_NUL])
+    for_user_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
 
 
 class DeadlineQuery(ma.Schema):
@@ -69,12 +73,17 @@ class _Flag(ma.fields.Boolean):
 
 class NotificationQuery(ma.Schema):
     unread = _Flag(load_default=False)
-    before_id = ma.fields.Integer(load_default=None)
+    before_id = ma.fields.Integer(load_default=None, validate=ID_RANGE)
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 
 class ReadIn(ma.Schema):
-    ids = ma.fields.List(ma.fields.Integer(), load_default=None, allow_none=True)
+    ids = ma.fields.List(
+        ma.fields.Integer(validate=ID_RANGE),
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=1000),
+    )
 
 
 class ReadOut(ma.Schema):

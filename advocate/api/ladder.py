@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask_login import current_user
 
 from advocate.api import api_blueprint
+from advocate.api.deadlines import ID_RANGE, NO_NUL
 from advocate.extensions import db
 from advocate.models.ladder import EVENT_KINDS
 from advocate.services import access, ladder
@@ -42,10 +43,10 @@ def _iso(value: Any) -> str | None:
 
 class EventIn(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EVENT_KINDS))
-    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    note = ma.fields.String(load_default="", validate=[ma.validate.Length(max=5000), NO_NUL])
     at = ma.fields.DateTime(load_default=None, allow_none=True)
-    contact = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
-    reference_id = ma.fields.Integer(load_default=None, allow_none=True)
+    contact = ma.fields.String(load_default="", validate=[ma.validate.Length(max=200), NO_NUL])
+    reference_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
 
 
 @blp.route("/cases/<int:case_id>/ladder")

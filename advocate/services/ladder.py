@@ -394,6 +394,9 @@ def record_event(
         raise ValidationFailed.on("contact", "Keep the contact under 200 characters.")
     if len(note) > 5000:
         raise ValidationFailed.on("note", "Keep the note under 5,000 characters.")
+    for name, text in (("contact", contact), ("note", note)):
+        if "\x00" in text:
+            raise ValidationFailed.on(name, "Remove the NUL character.")
     reference = _reference(case, reference_id)
 
     step = db.session.execute(

@@ -124,6 +124,12 @@ def test_bad_ladder_events_are_422(app, client, make_user, api_token):
         headers=headers,
     )
     assert foreign_ref.status_code == 422
+    nul = client.post(
+        f"{base}/first_report/events", json={"kind": "done", "contact": "a\x00b"}, headers=headers
+    )
+    assert nul.status_code == 422
+    huge = client.post("/api/v1/notifications/read", json={"ids": [2**40]}, headers=headers)
+    assert huge.status_code == 422
     # Nothing half-written.
     steps = client.get(base, headers=headers).json
     assert {s["status"] for s in steps} == {"not_started"}

@@ -31,6 +31,15 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
             "task": "tasks.evidence.purge",
             "schedule": crontab(hour=2, minute=30),
         },
+        "reminders-sweep": {
+            "task": "tasks.reminders.sweep",
+            "schedule": timedelta(seconds=app.config["SWEEP_SECONDS"]),
+        },
+        # Celery's timezone is the organisation's, so this is 07:00 there.
+        "reminders-digest": {
+            "task": "tasks.reminders.digest",
+            "schedule": crontab(hour=7, minute=0),
+        },
     }
 
 

@@ -15,6 +15,7 @@ from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.deadlines import Deadline, Notification
 from advocate.models.evidence import Evidence, EvidenceBundle
 from advocate.models.knowledge import OVERRIDE_SECTIONS, KnowledgeOverride
+from advocate.models.ladder import LadderEvent, LadderStep
 from advocate.models.organisation import Organisation
 from advocate.models.perpetrators import (
     IDENTIFIER_KINDS,
@@ -32,6 +33,7 @@ from advocate.models.records import (
     IncidentRevision,
     ReferenceNumber,
 )
+from advocate.models.reminders import CalendarFeed, Reminder
 from advocate.models.users import ROLES, ApiToken, RecoveryCode, User
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "CalendarFeed",
     "Case",
     "CaseHarm",
     "CaseShare",
@@ -61,6 +64,8 @@ __all__ = [
     "Incident",
     "IncidentRevision",
     "KnowledgeOverride",
+    "LadderEvent",
+    "LadderStep",
     "LinkSuggestion",
     "LinkedMatter",
     "LinkedMatterMember",
@@ -69,6 +74,7 @@ __all__ = [
     "Perpetrator",
     "RecoveryCode",
     "ReferenceNumber",
+    "Reminder",
     "TimelineEntry",
     "User",
 ]

@@ -21,6 +21,9 @@ BLUEPRINT_MODULES = [
     "account",
     "security_admin",
     "audit",
+    "ladder",
+    "deadlines",
+    "notifications",
 ]
 
 

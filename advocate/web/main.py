@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from advocate.services import cases, health
+from advocate.services import agenda, cases, health
 
 bp = Blueprint("main", __name__)
 
@@ -16,7 +16,13 @@ def dashboard() -> ResponseReturnValue:
     mine, total_mine = cases.list_cases(
         current_user, cases.CaseQuery(owner_id=current_user.id, per_page=10)
     )
-    return render_template("main/dashboard.html", my_cases=mine, total_mine=total_mine)
+    return render_template(
+        "main/dashboard.html",
+        my_cases=mine,
+        total_mine=total_mine,
+        board=agenda.board(current_user),
+        team=agenda.by_caseworker() if current_user.sees_every_case else None,
+    )
 
 
 @bp.route("/healthz")

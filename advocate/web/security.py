@@ -37,6 +37,7 @@ from advocate.services import access, policy, twofactor
 log = logging.getLogger(__name__)
 
 PUBLIC_ENDPOINTS = {
+    "deadlines.feed",  # the iCal feed: its secret, revocable URL is its credential
     "auth.login",
     "auth.two_factor",
     "auth.setup",

@@ -104,6 +104,39 @@ def _link(app: Any, case: dict[str, Any], owner_id: int, *, confirm: bool = Fals
         return link_id
 
 
+def _deadline(app: Any, case: dict[str, Any], owner_id: int) -> int:
+    from datetime import UTC, datetime
+
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import deadlines
+
+    with app.app_context():
+        made = deadlines.create_deadline(
+            db.session.get(Case, case["id"]),
+            due_at=datetime(2026, 12, 1, 6, tzinfo=UTC),
+            title="Walk follow-up",
+            by=db.session.get(User, owner_id),
+        )
+        db.session.commit()
+        return made.id
+
+
+def _notification(app: Any, case: dict[str, Any], owner_id: int) -> int:
+    from advocate.extensions import db
+    from advocate.models import Notification
+    from advocate.services import notifications
+
+    with app.app_context():
+        notifications.notify(owner_id, "walk", "A walk notification", case_id=case["id"])
+        db.session.commit()
+        return (
+            db.session.execute(select(Notification.id).where(Notification.user_id == owner_id))
+            .scalars()
+            .first()
+        )
+
+
 # How to make the object each parameter names, inside the owner's case.
 FACTORIES: dict[str, Callable[[Any, dict[str, Any], int], int]] = {
     "case_id": lambda app, case, owner: case["id"],
@@ -114,6 +147,9 @@ FACTORIES: dict[str, Callable[[Any, dict[str, Any], int], int]] = {
     "perpetrator_id": _perpetrator,
     "evidence_id": make_evidence,
     "bundle_id": make_bundle,
+    "deadline_id": _deadline,
+    "notification_id": _notification,
+    "rung": lambda app, case, owner: "first_report",
     "link_id": _link,
     "matter_id": lambda app, case, owner: _link(app, case, owner, confirm=True),
 }
@@ -151,6 +187,7 @@ def _url(app: Any, rule: str, params: list[str], case: dict[str, Any], owner_id:
             made[name] = FACTORIES[name](app, case, owner_id)
         value = made[name]
         url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        url = url.replace(f"<string:{name}>", str(value))
     return url
 
 

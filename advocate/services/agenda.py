@@ -1,0 +1,124 @@
+"""Who has what due when: the dashboard's buckets and the deadline lists.
+
+Every list is the user's own deadlines on cases they may still open; each function is a
+fixed number of queries whatever the data size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import joinedload
+
+from advocate.extensions import db
+from advocate.models import Case, Deadline, User
+from advocate.models.base import utcnow
+from advocate.models.deadlines import DEADLINE_STATUSES
+from advocate.services import access, clock
+from advocate.services.errors import ValidationFailed
+
+WEEK = timedelta(days=7)
+BOARD_LIMIT = 50
+
+
+def _mine(user: User) -> Select[Deadline]:
+    return (
+        select(Deadline)
+        .join(Case, Case.id == Deadline.case_id)
+        .where(Deadline.for_user_id == user.id, access.case_visibility(user))
+        .options(joinedload(Deadline.case).joinedload(Case.client))
+    )
+
+
+def for_user(
+    user: User,
+    *,
+    due_before: datetime | None = None,
+    status: str | None = None,
+    limit: int = 500,
+) -> list[Deadline]:
+    """The caller's own deadlines, soonest first."""
+    statement = _mine(user)
+    if status:
+        if status not in DEADLINE_STATUSES:
+            raise ValidationFailed.on("status", f"Use one of {', '.join(DEADLINE_STATUSES)}.")
+        statement = statement.where(Deadline.status == status)
+    if due_before is not None:
+        statement = statement.where(Deadline.due_at < clock.as_aware(due_before))
+    return list(
+        db.session.execute(statement.order_by(Deadline.due_at, Deadline.id).limit(limit))
+        .scalars()
+        .unique()
+    )
+
+
+@dataclass(frozen=True)
+class Bounds:
+    now: datetime
+    today_starts: datetime
+    today_ends: datetime
+    week_ends: datetime
+
+
+def bounds(now: datetime | None = None) -> Bounds:
+    """Today and the next seven days, in the organisation's calendar."""
+    now = now or utcnow()
+    zone = clock.zone()
+    today = now.astimezone(zone).date()
+    starts = datetime.combine(today, time(0), tzinfo=zone)
+    ends = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    return Bounds(now, starts, ends, ends + WEEK - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Board:
+    overdue: list[Deadline]
+    today: list[Deadline]
+    week: list[Deadline]
+
+
+def board(user: User, now: datetime | None = None) -> Board:
+    """Pending deadlines: overdue, due later today, due in the rest of the coming week."""
+    b = bounds(now)
+    rows = list(
+        db.session.execute(
+            _mine(user)
+            .where(Deadline.status == "pending", Deadline.due_at < b.week_ends)
+            .order_by(Deadline.due_at, Deadline.id)
+            .limit(BOARD_LIMIT * 3)
+        )
+        .scalars()
+        .unique()
+    )
+    return Board(
+        overdue=[d for d in rows if d.due_at < b.now][:BOARD_LIMIT],
+        today=[d for d in rows if b.now <= d.due_at < b.today_ends][:BOARD_LIMIT],
+        week=[d for d in rows if b.today_ends <= d.due_at][:BOARD_LIMIT],
+    )
+
+
+@dataclass(frozen=True)
+class Workload:
+    user: User
+    overdue: int
+    today: int
+    week: int
+
+
+def by_caseworker(now: datetime | None = None) -> list[Workload]:
+    """For supervisors: each person's pending deadlines, counted by bucket, in one query."""
+    b = bounds(now)
+    due = Deadline.due_at
+    overdue = func.sum(case((due < b.now, 1), else_=0))
+    today = func.sum(case(((due >= b.now) & (due < b.today_ends), 1), else_=0))
+    week = func.sum(case(((due >= b.today_ends) & (due < b.week_ends), 1), else_=0))
+    rows = db.session.execute(
+        select(User, overdue, today, week)
+        .join(Deadline, Deadline.for_user_id == User.id)
+        .where(Deadline.status == "pending", due < b.week_ends)
+        .group_by(User.id)
+        .order_by(overdue.desc(), User.name)
+    ).all()
+    return [Workload(user, int(o or 0), int(t or 0), int(w or 0)) for user, o, t, w in rows]

@@ -33,6 +33,17 @@ class Server:
     process: subprocess.Popen[bytes] | None
     stop_command: list[str] | None = None
     cleanup: Path | None = None
+    start_command: list[str] | None = None
+
+    def pause(self) -> None:
+        """Stop the server but keep its data, so ``resume`` brings the same database back."""
+        assert self.stop_command is not None
+        fast = [part if part != "immediate" else "fast" for part in self.stop_command]
+        subprocess.run(fast, capture_output=True, check=True)
+
+    def resume(self) -> None:
+        assert self.start_command is not None
+        subprocess.run(self.start_command, capture_output=True, check=True)
 
     def stop(self) -> None:
         if self.stop_command:
@@ -83,19 +94,12 @@ def start_postgres(workdir: Path) -> Server | None:
         capture_output=True,
     )
     options = f"-h 127.0.0.1 -p {port} -k {workdir} -c fsync=off -c full_page_writes=off"
+    start_command = [
+        *prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(workdir / "log"), "-w",
+        "start",
+    ]  # fmt: skip
     subprocess.run(
-        [
-            *prefix,
-            pg_ctl,
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(workdir / "log"),
-            "-w",
-            "start",
-        ],
+        start_command,
         check=True,
         capture_output=True,
     )
@@ -104,6 +108,7 @@ def start_postgres(workdir: Path) -> Server | None:
         process=None,
         stop_command=[*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
         cleanup=workdir,
+        start_command=start_command,
     )
 
 

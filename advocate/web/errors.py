@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from advocate.extensions import db
+from advocate.extensions import db, login_manager
 from advocate.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,17 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError) -> ResponseReturnValue:
-        log.warning("database unavailable: %s", exc)
-        db.session.rollback()
-        return error_response(503)
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        try:
+            db.session.rollback()
+        except OperationalError:
+            pass  # the connection is gone; the pool replaces it when the database is back
+        if wants_json():
+            return error_response(503)
+        # Templates ask for current_user; without this they would ask the database again.
+        g._login_user = login_manager.anonymous_user()
+        page = render_template("errors/unavailable.html", message=MESSAGES[503])
+        return page, 503, {"Retry-After": "5"}
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:

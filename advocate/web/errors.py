@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
@@ -99,10 +100,9 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError) -> ResponseReturnValue:
         log.warning("database unavailable: %s", exc.__class__.__name__)
-        try:
+        # The connection is gone; the pool replaces it when the database is back.
+        with contextlib.suppress(OperationalError):
             db.session.rollback()
-        except OperationalError:
-            pass  # the connection is gone; the pool replaces it when the database is back
         if wants_json():
             return error_response(503)
         # Templates ask for current_user; without this they would ask the database again.

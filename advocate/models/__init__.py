@@ -13,6 +13,7 @@ from advocate.models.cases import (
 )
 from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.deadlines import Deadline, Notification
+from advocate.models.letters import LETTER_STATUSES, Letter
 from advocate.models.organisation import Organisation
 from advocate.models.records import (
     PLATFORMS,
@@ -26,6 +27,7 @@ from advocate.models.users import ROLES, ApiToken, User
 __all__ = [
     "CONSENT_KINDS",
     "HARM_TYPES",
+    "LETTER_STATUSES",
     "PERPETRATOR_COUNTRIES",
     "PLATFORMS",
     "REFERENCE_KINDS",
@@ -43,6 +45,7 @@ __all__ = [
     "Deadline",
     "Incident",
     "IncidentRevision",
+    "Letter",
     "Notification",
     "Organisation",
     "ReferenceNumber",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 
@@ -20,6 +21,15 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
         "heartbeat": {
             "task": "tasks.health.heartbeat",
             "schedule": timedelta(seconds=app.config["SWEEP_SECONDS"]),
+        },
+        "reminders-sweep": {
+            "task": "tasks.reminders.sweep",
+            "schedule": timedelta(seconds=app.config["SWEEP_SECONDS"]),
+        },
+        # Celery's timezone is the organisation's, so this is 07:00 there.
+        "reminders-digest": {
+            "task": "tasks.reminders.digest",
+            "schedule": crontab(hour=7, minute=0),
         },
     }
 

@@ -5,4 +5,4 @@ from advocate import create_app
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
 
-from tasks import health  # noqa: E402,F401  (registers the tasks)
+from tasks import health, reminders  # noqa: E402,F401  (registers the tasks)

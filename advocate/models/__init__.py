@@ -13,6 +13,7 @@ from advocate.models.cases import (
 )
 from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.deadlines import Deadline, Notification
+from advocate.models.ladder import LadderEvent, LadderStep
 from advocate.models.letters import LETTER_STATUSES, Letter
 from advocate.models.organisation import Organisation
 from advocate.models.records import (
@@ -22,6 +23,7 @@ from advocate.models.records import (
     IncidentRevision,
     ReferenceNumber,
 )
+from advocate.models.reminders import CalendarFeed, Reminder
 from advocate.models.users import ROLES, ApiToken, User
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "CalendarFeed",
     "Case",
     "CaseHarm",
     "CaseShare",
@@ -45,10 +48,13 @@ __all__ = [
     "Deadline",
     "Incident",
     "IncidentRevision",
+    "LadderEvent",
+    "LadderStep",
     "Letter",
     "Notification",
     "Organisation",
     "ReferenceNumber",
+    "Reminder",
     "TimelineEntry",
     "User",
 ]

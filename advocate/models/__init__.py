@@ -16,6 +16,15 @@ from advocate.models.deadlines import Deadline, Notification
 from advocate.models.ladder import LadderEvent, LadderStep
 from advocate.models.letters import LETTER_STATUSES, Letter
 from advocate.models.organisation import Organisation
+from advocate.models.perpetrators import (
+    IDENTIFIER_KINDS,
+    LINK_STATUSES,
+    Identifier,
+    LinkedMatter,
+    LinkedMatterMember,
+    LinkSuggestion,
+    Perpetrator,
+)
 from advocate.models.records import (
     PLATFORMS,
     REFERENCE_KINDS,
@@ -29,7 +38,9 @@ from advocate.models.users import ROLES, ApiToken, User
 __all__ = [
     "CONSENT_KINDS",
     "HARM_TYPES",
+    "IDENTIFIER_KINDS",
     "LETTER_STATUSES",
+    "LINK_STATUSES",
     "PERPETRATOR_COUNTRIES",
     "PLATFORMS",
     "REFERENCE_KINDS",
@@ -46,13 +57,18 @@ __all__ = [
     "Client",
     "Consent",
     "Deadline",
+    "Identifier",
     "Incident",
     "IncidentRevision",
     "LadderEvent",
     "LadderStep",
     "Letter",
+    "LinkSuggestion",
+    "LinkedMatter",
+    "LinkedMatterMember",
     "Notification",
     "Organisation",
+    "Perpetrator",
     "ReferenceNumber",
     "Reminder",
     "TimelineEntry",

@@ -1,0 +1,461 @@
+"""Co-victim linking: suggesting, confirming and rejecting links between cases, the linked
+matters that confirmed links make, and what each person may learn about the other side.
+
+A caseworker who cannot open the other case learns only that a match exists, the other
+case's readable reference, what kind of thing matched, and whom to contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from advocate.extensions import db
+from advocate.models import (
+    Case,
+    Client,
+    LinkedMatter,
+    LinkedMatterMember,
+    LinkSuggestion,
+    ReferenceNumber,
+    User,
+)
+from advocate.models.base import utcnow
+from advocate.models.records import REFERENCE_LABELS
+from advocate.services import audit, notifications, references, timeline
+from advocate.services.access import can_open, case_visibility
+from advocate.services.clients import has_consent
+from advocate.services.errors import Forbidden, NotFound, ValidationFailed
+
+MATCH_LABELS = {
+    "email": "email address",
+    "phone": "phone number",
+    "handle": "platform handle",
+    "url": "web address",
+}
+DECISIONS = {"confirm": "confirmed", "reject": "rejected"}
+
+
+def matched_on_label(matched_on: str) -> str:
+    """Human words for a ``matched_on`` value: an identifier kind or ``reference:<kind>``."""
+    if matched_on.startswith("reference:"):
+        kind = matched_on.split(":", 1)[1]
+        return REFERENCE_LABELS.get(kind, kind).lower()
+    return MATCH_LABELS.get(matched_on, matched_on)
+
+
+# --- raising suggestions -------------------------------------------------------------------
+
+
+def _pair(case_id: int, other_id: int) -> tuple[int, int]:
+    return (case_id, other_id) if case_id < other_id else (other_id, case_id)
+
+
+def suggest(
+    case: Case, other_case_ids: Iterable[int], matched_on: str, *, by: User | None
+) -> list[LinkSuggestion]:
+    """Raise a suggestion between ``case`` and each other case, unless the pair already has
+    one (suggested, confirmed or rejected: a rejected pair is never suggested again)."""
+    others = sorted(set(other_case_ids) - {case.id})
+    if not others:
+        return []
+    session = db.session
+    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    other_cases = {
+        c.id: c for c in session.execute(select(Case).where(Case.id.in_(others))).scalars()
+    }
+    created = []
+    for other_id in others:
+        other = other_cases.get(other_id)
+        if other is None:
+            continue
+        case_a_id, case_b_id = _pair(case.id, other_id)
+        # The unique pair makes a concurrent second suggestion a no-op, not an error.
+        result = session.execute(
+            insert_for(LinkSuggestion)
+            .values(
+                case_a_id=case_a_id,
+                case_b_id=case_b_id,
+                matched_on=matched_on,
+                status="suggested",
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["case_a_id", "case_b_id"])
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            continue
+        link = session.execute(
+            select(LinkSuggestion).where(
+                LinkSuggestion.case_a_id == case_a_id, LinkSuggestion.case_b_id == case_b_id
+            )
+        ).scalar_one()
+        created.append(link)
+        _announce(link, case, other, by)
+    return created
+
+
+def _announce(link: LinkSuggestion, case: Case, other: Case, by: User | None) -> None:
+    label = matched_on_label(link.matched_on)
+    for own, theirs in ((case, other), (other, case)):
+        timeline.add(
+            own,
+            "link",
+            f"Possible link to {theirs.reference}: the same {label}",
+            object_id=link.id,
+            actor=by,
+        )
+        notifications.notify(
+            own.owner_id,
+            "link_suggested",
+            f"Possible link: your case {own.reference} and {theirs.reference} share a {label}. "
+            "Review it under Linked matters.",
+            case_id=own.id,
+            dedupe_key=f"link-suggested:{link.id}:{own.owner_id}",
+        )
+    audit.record(
+        "link.suggested",
+        user=by,
+        object_type="link",
+        object_id=link.id,
+        case_id=case.id,
+        details={"case_ids": [link.case_a_id, link.case_b_id], "matched_on": link.matched_on},
+    )
+
+
+def _on_reference_added(reference: ReferenceNumber, user: User) -> None:
+    """The same official number (same kind, same normalised value) in another case."""
+    others = db.session.execute(
+        select(ReferenceNumber.case_id)
+        .where(
+            ReferenceNumber.kind == reference.kind,
+            ReferenceNumber.normalised == reference.normalised,
+            ReferenceNumber.case_id != reference.case_id,
+        )
+        .distinct()
+    ).scalars()
+    other_ids = list(others)
+    if other_ids:
+        case = db.session.get(Case, reference.case_id)
+        assert case is not None
+        suggest(case, other_ids, f"reference:{reference.kind}", by=user)
+
+
+if _on_reference_added not in references.on_reference_added:
+    references.on_reference_added.append(_on_reference_added)
+
+
+# --- what a person sees ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """One link as seen from one case by one person."""
+
+    id: int
+    case_id: int
+    other_case_reference: str
+    other_case_id: int | None  # only when the viewer may open it
+    other_case_visible: bool
+    matched_on: str
+    matched_on_label: str
+    status: str
+    contact: Contact
+    can_decide: bool
+    created_at: datetime
+    decided_at: datetime | None
+
+
+def _visible_ids(user: User | None, case_ids: Iterable[int]) -> set[int]:
+    ids = set(case_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.execute(select(Case.id).where(Case.id.in_(ids), case_visibility(user))).scalars()
+    )
+
+
+def links_for_case(case: Case, viewer: User) -> list[LinkView]:
+    """Every link of a case the viewer has opened (the caller loaded it through access)."""
+    rows = list(
+        db.session.execute(
+            select(LinkSuggestion)
+            .where(or_(LinkSuggestion.case_a_id == case.id, LinkSuggestion.case_b_id == case.id))
+            .order_by(LinkSuggestion.created_at.desc(), LinkSuggestion.id.desc())
+        ).scalars()
+    )
+    other_ids = {link.other(case.id) for link in rows}
+    others = {
+        c.id: c
+        for c in db.session.execute(
+            select(Case).where(Case.id.in_(other_ids)).options(selectinload(Case.owner))
+        ).scalars()
+    }
+    visible = _visible_ids(viewer, other_ids)
+    views = []
+    for link in rows:
+        other = others[link.other(case.id)]
+        shown = other.id in visible
+        views.append(
+            LinkView(
+                id=link.id,
+                case_id=case.id,
+                other_case_reference=other.reference,
+                other_case_id=other.id if shown else None,
+                other_case_visible=shown,
+                matched_on=link.matched_on,
+                matched_on_label=matched_on_label(link.matched_on),
+                status=link.status,
+                contact=Contact(other.owner.name, other.owner.email),
+                can_decide=viewer.sees_every_case or shown,
+                created_at=link.created_at,
+                decided_at=link.decided_at,
+            )
+        )
+    return views
+
+
+# --- deciding ------------------------------------------------------------------------------
+
+
+def get_link(link_id: int, user: User) -> tuple[LinkSuggestion, set[int]]:
+    """A link and the ids of its cases this user may open; NotFound if they may open neither."""
+    link = db.session.get(LinkSuggestion, link_id)
+    if link is None:
+        raise NotFound("No such link.")
+    visible = _visible_ids(user, (link.case_a_id, link.case_b_id))
+    if not visible:
+        raise NotFound("No such link.")
+    return link, visible
+
+
+def decide(link_id: int, decision: str, *, by: User) -> LinkSuggestion:
+    """Confirm or reject a link: a supervisor or admin, or someone who can open both cases."""
+    if decision not in DECISIONS:
+        raise ValidationFailed.on("decision", "Confirm or reject.")
+    link, visible = get_link(link_id, by)
+    if not (by.sees_every_case or len(visible) == 2):
+        raise Forbidden(
+            "Only a supervisor, or someone who can open both cases, can decide this link."
+        )
+    status = DECISIONS[decision]
+    if link.status == status:
+        return link
+    previous = link.status
+    link.status = status
+    link.decided_by_id = by.id
+    link.decided_at = utcnow()
+    db.session.flush()
+    cases = {
+        c.id: c
+        for c in db.session.execute(
+            select(Case).where(Case.id.in_((link.case_a_id, link.case_b_id)))
+        ).scalars()
+    }
+    for case_id in (link.case_a_id, link.case_b_id):
+        other = cases[link.other(case_id)]
+        words = "Linked with" if status == "confirmed" else "Not linked with"
+        timeline.add(
+            cases[case_id],
+            "link",
+            f"{words} {other.reference} ({status} by {by.name})",
+            object_id=link.id,
+            actor=by,
+        )
+    if status == "confirmed" or previous == "confirmed":
+        _rebuild_matters({link.case_a_id, link.case_b_id})
+    audit.record(
+        f"link.{status}",
+        user=by,
+        object_type="link",
+        object_id=link.id,
+        case_id=link.case_a_id,
+        details={
+            "case_ids": [link.case_a_id, link.case_b_id],
+            "matched_on": link.matched_on,
+            "previous": previous,
+        },
+    )
+    return link
+
+
+# --- linked matters (connected components of confirmed links) ----------------------------
+
+
+def _component(start: int) -> set[int]:
+    seen: set[int] = set()
+    frontier = {start}
+    while frontier:
+        seen |= frontier
+        rows = db.session.execute(
+            select(LinkSuggestion.case_a_id, LinkSuggestion.case_b_id).where(
+                LinkSuggestion.status == "confirmed",
+                or_(LinkSuggestion.case_a_id.in_(frontier), LinkSuggestion.case_b_id.in_(frontier)),
+            )
+        ).all()
+        frontier = {case_id for row in rows for case_id in row} - seen
+    return seen
+
+
+def _rebuild_matters(case_ids: set[int]) -> None:
+    """Re-derive the matters touching these cases from the confirmed links: a new link
+    may merge two matters; an undone one may split one."""
+    session = db.session
+    matter_ids = set(
+        session.execute(
+            select(LinkedMatterMember.matter_id).where(LinkedMatterMember.case_id.in_(case_ids))
+        ).scalars()
+    )
+    members = dict(
+        session.execute(
+            select(LinkedMatterMember.case_id, LinkedMatterMember.matter_id).where(
+                or_(
+                    LinkedMatterMember.case_id.in_(case_ids),
+                    LinkedMatterMember.matter_id.in_(matter_ids),
+                )
+            )
+        ).all()
+    )
+    affected = set(case_ids) | set(members)
+    components: list[set[int]] = []
+    for case_id in sorted(affected):
+        if not any(case_id in component for component in components):
+            components.append(_component(case_id))
+    used: set[int] = set()
+    for component in components:
+        if len(component) < 2:
+            session.execute(
+                delete(LinkedMatterMember).where(LinkedMatterMember.case_id.in_(component))
+            )
+            continue
+        candidates = sorted({members[c] for c in component if c in members} - used)
+        if candidates:
+            matter_id = candidates[0]
+        else:
+            matter = LinkedMatter()
+            session.add(matter)
+            session.flush()
+            matter_id = matter.id
+        used.add(matter_id)
+        moving = [c for c in component if c in members and members[c] != matter_id]
+        if moving:
+            session.execute(
+                update(LinkedMatterMember)
+                .where(LinkedMatterMember.case_id.in_(moving))
+                .values(matter_id=matter_id)
+            )
+        joining = [c for c in component if c not in members]
+        if joining:
+            session.execute(
+                insert(LinkedMatterMember),
+                [{"case_id": c, "matter_id": matter_id, "added_at": utcnow()} for c in joining],
+            )
+    emptied = matter_ids - used
+    if emptied:
+        session.execute(delete(LinkedMatter).where(LinkedMatter.id.in_(emptied)))
+    session.expire_all()
+
+
+def matter_id_for_case(case_id: int) -> int | None:
+    return db.session.execute(
+        select(LinkedMatterMember.matter_id).where(LinkedMatterMember.case_id == case_id)
+    ).scalar_one_or_none()
+
+
+def matter_case_ids(matter_id: int) -> list[int]:
+    return list(
+        db.session.execute(
+            select(LinkedMatterMember.case_id)
+            .where(LinkedMatterMember.matter_id == matter_id)
+            .order_by(LinkedMatterMember.case_id)
+        ).scalars()
+    )
+
+
+# --- cross-referenced reference numbers ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoVictimReference:
+    """A reference number of a linked case whose client consented to share it."""
+
+    case_id: int
+    case_reference: str
+    kind: str
+    kind_label: str
+    value: str
+    issued_by: str
+    officer: str
+    officer_contact: str
+    issued_on: date | None
+
+
+def consented_references(case_ids: Iterable[int]) -> list[CoVictimReference]:
+    """Reference numbers of those cases whose client has ``share_references`` in force now
+    (a withdrawal counts at once: this is read live, never copied)."""
+    ids = set(case_ids)
+    if not ids:
+        return []
+    cases = db.session.execute(
+        select(Case)
+        .where(Case.id.in_(ids))
+        .options(selectinload(Case.client).selectinload(Client.consents))
+    ).scalars()
+    consenting = {c.id: c for c in cases if has_consent(c.client, "share_references")}
+    if not consenting:
+        return []
+    rows = db.session.execute(
+        select(ReferenceNumber)
+        .where(ReferenceNumber.case_id.in_(consenting))
+        .order_by(ReferenceNumber.case_id, ReferenceNumber.created_at, ReferenceNumber.id)
+    ).scalars()
+    return [
+        CoVictimReference(
+            case_id=ref.case_id,
+            case_reference=consenting[ref.case_id].reference,
+            kind=ref.kind,
+            kind_label=ref.kind_label,
+            value=ref.value,
+            issued_by=ref.issued_by,
+            officer=ref.officer,
+            officer_contact=ref.officer_contact,
+            issued_on=ref.issued_on,
+        )
+        for ref in rows
+    ]
+
+
+def co_victim_references(case: Case, viewer: User) -> list[CoVictimReference]:
+    """For a case's confirmed linked matter: the other member cases' reference numbers whose
+    clients consent to share them (what a letter to the OIC quotes). Empty when unlinked."""
+    if not can_open(viewer, case):
+        raise NotFound("No such case.")
+    matter_id = matter_id_for_case(case.id)
+    if matter_id is None:
+        return []
+    return consented_references(c for c in matter_case_ids(matter_id) if c != case.id)
+
+
+__all__ = [
+    "CoVictimReference",
+    "LinkView",
+    "co_victim_references",
+    "consented_references",
+    "decide",
+    "get_link",
+    "links_for_case",
+    "matter_case_ids",
+    "matter_id_for_case",
+    "suggest",
+]

@@ -43,7 +43,7 @@ def api_blueprint(name: str, description: str) -> Blueprint:
 
 
 def init_api(app: Flask) -> None:
-    from advocate.api import cases, clients
+    from advocate.api import cases, clients, letters
 
     api.init_app(
         app,
@@ -54,5 +54,5 @@ def init_api(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    for module in (clients, cases):
+    for module in (clients, cases, letters):
         api.register_blueprint(module.blp)

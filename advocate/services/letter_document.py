@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 #: (text, bold) runs: the only inline formatting a letter has.
 Inline = tuple[tuple[str, bool], ...]
@@ -30,17 +31,20 @@ _MARKUP_CHARS = frozenset("\\*|")
 
 @dataclass(frozen=True)
 class Heading:
+    kind: ClassVar[str] = "heading"
     level: int
     text: Inline
 
 
 @dataclass(frozen=True)
 class Paragraph:
+    kind: ClassVar[str] = "paragraph"
     lines: tuple[Inline, ...]
 
 
 @dataclass(frozen=True)
 class ListBlock:
+    kind: ClassVar[str] = "list"
     ordered: bool
     items: tuple[Inline, ...]
     start: int = 1
@@ -48,13 +52,14 @@ class ListBlock:
 
 @dataclass(frozen=True)
 class Table:
+    kind: ClassVar[str] = "table"
     header: tuple[Inline, ...] | None
     rows: tuple[tuple[Inline, ...], ...]
 
 
 @dataclass(frozen=True)
 class Rule:
-    pass
+    kind: ClassVar[str] = "rule"
 
 
 Block = Heading | Paragraph | ListBlock | Table | Rule

@@ -59,9 +59,9 @@ def _template() -> bytes:
         if rel.reltype.rsplit("/", 1)[-1] in DROP_PARTS:
             package_rels.pop(rel_id)
     normal = doc.styles["Normal"]
-    normal.font.name = FONT  # type: ignore[attr-defined]
-    normal.font.size = Pt(10.5)  # type: ignore[attr-defined]
-    normal.paragraph_format.space_after = Pt(6)  # type: ignore[attr-defined]
+    normal.font.name = FONT
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(6)
     section = doc.sections[0]
     section.page_height, section.page_width = Mm(297), Mm(210)
     section.left_margin = section.right_margin = Mm(22)

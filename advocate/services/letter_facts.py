@@ -81,7 +81,7 @@ class ReferenceFact:
 
 @dataclass(frozen=True)
 class CoVictimFact:
-    case_reference: str
+    person: str
     kind: str
     value: str
     issued_by: str
@@ -116,6 +116,7 @@ class LetterFacts:
     co_victims: list[CoVictimFact]
     ask: list[str]
     country_name: str = ""
+    country_in: str = ""  # "the United States", "Canada": as a sentence says it
     routes: list[Route] = field(default_factory=list)
     country_cautions: list[str] = field(default_factory=list)
     notice: str = "General legal information, not legal advice."
@@ -162,7 +163,9 @@ def _offence_facts(case: Case, first_incident: date | None) -> list[OffenceFact]
                     f"{amendment.previous_max_penalty_years} years' imprisonment."
                 )
         facts.append(
-            OffenceFact(offence.title, offence.section, offence.statute, offence.max_penalty, earlier)
+            OffenceFact(
+                offence.title, offence.section, offence.statute, offence.max_penalty, earlier
+            )
         )
     return facts
 
@@ -185,16 +188,19 @@ def _incident_facts(rows: list[Incident]) -> list[IncidentFact]:
 
 
 def _co_victim_facts(case: Case, viewer: User) -> list[CoVictimFact]:
+    """Co-victims' consented reference numbers, each person shown as "Person A", "Person B"…
+    (their names and our file numbers for them are none of the recipient's business)."""
+    people: dict[int, str] = {}
     facts = []
     for item in linking.co_victim_references(case, viewer):
-        kind = getattr(item, "kind", "")
+        label = people.setdefault(item.case_id, f"Person {chr(ord('A') + len(people) % 26)}")
         facts.append(
             CoVictimFact(
-                case_reference=str(getattr(item, "case_reference", "")),
-                kind=REFERENCE_LABELS.get(kind, kind),
-                value=str(getattr(item, "value", "")),
-                issued_by=str(getattr(item, "issued_by", "") or ""),
-                officer=str(getattr(item, "officer", "") or ""),
+                person=label,
+                kind=item.kind_label or REFERENCE_LABELS.get(item.kind, item.kind),
+                value=item.value,
+                issued_by=item.issued_by or "",
+                officer=item.officer or "",
             )
         )
     return facts
@@ -272,6 +278,9 @@ def gather(case: Case, kind: LetterKind, recipient: Recipient, *, by: User) -> L
             profile = None
         if profile is not None:
             facts.country_name = profile.name
+            facts.country_in = (
+                f"the {profile.name}" if profile.name.startswith("United") else profile.name
+            )
             facts.routes = [Route(r.name, r.detail) for r in profile.how_it_reaches]
             facts.country_cautions = list(profile.cautions)
     return facts

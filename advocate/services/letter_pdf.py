@@ -29,9 +29,9 @@ from reportlab.platypus import (
     Paragraph,
     SimpleDocTemplate,
     Spacer,
+    TableStyle,
 )
 from reportlab.platypus import Table as PdfTable
-from reportlab.platypus import TableStyle
 
 from advocate.services.letter_document import (
     Document,
@@ -115,7 +115,9 @@ def _flowables(document: Document) -> list[Flowable]:
             style = styles[f"h{min(block.level, 3)}"]
             out.append(Paragraph(_markup(block.text), style))
         elif isinstance(block, TextParagraph):
-            out.append(Paragraph("<br/>".join(_markup(line) for line in block.lines), styles["body"]))
+            out.append(
+                Paragraph("<br/>".join(_markup(line) for line in block.lines), styles["body"])
+            )
         elif isinstance(block, ListBlock):
             # One paragraph per item with a hanging bullet: far cheaper than ListFlowable,
             # which wraps every item several times.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from advocate.services import (
     clock,
     deadlines,
     incidents,
+    ladder,
     organisations,
     references,
     timeline,
@@ -108,7 +109,9 @@ def _check_recipient(recipient: Recipient) -> Recipient:
         if len(getattr(cleaned, name)) > limit:
             problems[f"recipient_{name}"] = [f"Use at most {limit} characters."]
     if cleaned.email and (
-        len(cleaned.email) > 254 or "@" not in cleaned.email or any(c.isspace() for c in cleaned.email)
+        len(cleaned.email) > 254
+        or "@" not in cleaned.email
+        or any(c.isspace() for c in cleaned.email)
     ):
         problems["recipient_email"] = ["Enter a valid email address, or leave it empty."]
     if problems:
@@ -131,7 +134,9 @@ def missing_items(case: Case, template: str, recipient: Recipient) -> list[Missi
         if kind.needs_reference == ("police_event",):
             message = "Add the police event / occurrence number: this letter must quote it."
         elif kind.needs_reference == ("reportcyber",):
-            message = "Add the ReportCyber reference: this letter asks for that report's escalation."
+            message = (
+                "Add the ReportCyber reference: this letter asks for that report's escalation."
+            )
         else:
             message = (
                 "Add a police reference (event number, ReportCyber or Police Assistance Line): "
@@ -213,12 +218,14 @@ def render_text(case: Case, template: str, recipient: Recipient, *, by: User) ->
     kind = kind_for(template)
     facts = gather(case, kind, recipient, by=by)
     subject = kind.subject
-    if kind.key == "international_coordination" and facts.country_name:
-        subject += f" (perpetrator in {facts.country_name})"
+    if kind.key == "international_coordination" and facts.country_in:
+        subject += f" (perpetrator in {facts.country_in})"
     if facts.subject_references:
-        subject += f": {facts.subject_references}"
+        subject += f" — {facts.subject_references}"
     subject = subject[:300]
-    folder = str(Path(current_app.root_path, current_app.template_folder or "templates") / "letters")
+    folder = str(
+        Path(current_app.root_path, current_app.template_folder or "templates") / "letters"
+    )
     context: dict[str, Any] = {
         name: getattr(facts, name) for name in facts.__dataclass_fields__ if name != "kind"
     }
@@ -341,9 +348,7 @@ def create_draft(
     )
     db.session.add(letter)
     db.session.flush()
-    timeline.add(
-        case, "letter", f"Letter drafted: {kind.title}", object_id=letter.id, actor=by
-    )
+    timeline.add(case, "letter", f"Letter drafted: {kind.title}", object_id=letter.id, actor=by)
     audit.record(
         "letter.drafted",
         user=by,
@@ -569,6 +574,29 @@ def supersede(letter: Letter, *, by: User) -> Letter:
 # --- sending -------------------------------------------------------------------------------
 
 
+def _record_on_ladder(letter: Letter, how: str, sent_on: date, *, by: User) -> None:
+    """A sent letter is a contact on its rung: it shows on the ladder step and in the contact
+    history the next letter quotes. Skipped when the rung is no longer offered for the case
+    (e.g. the perpetrator's country changed since the letter was written)."""
+    case = letter.case
+    if not any(rung.key == letter.rung for rung in ladder.rungs_for(case)):
+        return
+    at = (
+        utcnow()
+        if sent_on == clock.today()
+        else datetime.combine(sent_on, time(12, 0), tzinfo=clock.zone())
+    )
+    ladder.record_event(
+        case,
+        letter.rung,
+        "contacted",
+        at=at,
+        contact=letter.recipient_name[:200],
+        note=f"Letter sent ({SENT_HOW_LABELS[how].lower()}): {letter.subject}",
+        by=by,
+    )
+
+
 def record_sent(
     letter: Letter,
     *,
@@ -644,6 +672,7 @@ def record_sent(
     )
     letter.reply_deadline_id = deadline.id
     _flush()
+    _record_on_ladder(letter, how, sent_on, by=by)
     timeline.add(
         letter.case,
         "letter",

@@ -6,7 +6,17 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    from advocate.web import admin, auth, cases, clients, filters, main, records, security
+    from advocate.web import (
+        admin,
+        auth,
+        cases,
+        clients,
+        filters,
+        letters,
+        main,
+        records,
+        security,
+    )
 
     security.init_security(app)
     filters.init_filters(app)
@@ -16,3 +26,4 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(clients.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(letters.bp)

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CASES  ?= 100000
 SECONDS ?= 20
 
-.PHONY: install dev run test test-sqlite test-postgresql lint bench clean
+.PHONY: install dev run test test-sqlite test-postgresql lint bench chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# More rounds of the fault harness (SIGKILLed web workers) than make test runs.
+chaos: dev
+	CHAOS_ROUNDS=$${CHAOS_ROUNDS:-500} ADVOCATE_TEST_DB=postgresql $(BIN)/python -m pytest -q tests/chaos
 
 bench: dev
 	CASES=$(CASES) SECONDS=$(SECONDS) $(BIN)/python -m tests.perf.bench

@@ -7,8 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in a URL: only ids a database column can hold (a huge id is a 404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
+    app.url_map.converters["int"] = DatabaseId
     app.config.update(load_settings())
     if config:
         app.config.update(config)

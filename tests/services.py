@@ -116,7 +116,7 @@ def _admin(base_url: str, statement: str) -> None:
 
 
 def create_database(base_url: str, name: str, template: str | None = None) -> None:
-    suffix = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
+    suffix = f" TEMPLATE {template}" if template else ""
     _admin(base_url, f'CREATE DATABASE "{name}"{suffix}')
 
 

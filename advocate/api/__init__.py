@@ -6,8 +6,9 @@ from flask import Flask, g, request
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
 
+from advocate.api.schemas import ErrorSchema
 from advocate.extensions import csrf, limiter
-from advocate.services import accounts
+from advocate.services import access, accounts
 from advocate.web.errors import error_response
 
 PREFIX = "/api/v1"
@@ -15,6 +16,8 @@ PREFIX = "/api/v1"
 
 class AdvocateApi(Api):
     """flask-smorest without its app-wide error handler: errors.py owns every error."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:
         return None
@@ -31,6 +34,7 @@ def authenticate() -> ResponseReturnValue | None:
     if user is None:
         return error_response(401, "A valid bearer token is required.")
     g._login_user = user  # Flask-Login's current_user reads this for the request
+    access.guard_route(request.view_args, user)
     return None
 
 

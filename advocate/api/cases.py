@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask_login import current_user
 
 from advocate.api import api_blueprint
-from advocate.api.schemas import PageQuery
+from advocate.api.schemas import Id, PageQuery
 from advocate.extensions import db
 from advocate.models import (
     HARM_TYPES,
@@ -30,7 +30,7 @@ PLATFORM_CHOICES = (*PLATFORMS, *PLATFORM_ALIASES)
 
 
 class CaseIn(ma.Schema):
-    client_id = ma.fields.Integer(required=True)
+    client_id = Id(required=True)
     summary = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=10_000))
     harm_types = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(HARM_TYPES)),

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+MAX_ID = 2**31 - 1
+
+
+def Id(**kwargs: object) -> ma.fields.Integer:
+    """An id field: a positive integer a database column can hold."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)  # type: ignore[arg-type]
+
 
 class ErrorBody(ma.Schema):
     code = ma.fields.String(required=True)

@@ -7,6 +7,7 @@ its existence is itself sensitive.
 
 from __future__ import annotations
 
+from flask import g, has_app_context
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 
 from advocate.extensions import db
@@ -37,13 +38,36 @@ def can_open(user: User | None, case: Case) -> bool:
 
 
 def get_case(case_id: int, user: User | None) -> Case:
-    """Load a case the user may open, or raise NotFound (the same for missing and hidden)."""
+    """Load a case the user may open, or raise NotFound (the same for missing and hidden).
+
+    Remembered for the rest of the request, so the route guard and the view share one query.
+    """
+    memo: dict[tuple[int, int | None], Case] = (
+        g.setdefault("_opened_cases", {}) if has_app_context() else {}
+    )
+    key = (case_id, user.id if user is not None else None)
+    if key in memo:
+        return memo[key]
     case = db.session.execute(
         select(Case).where(Case.id == case_id, case_visibility(user))
     ).scalar_one_or_none()
     if case is None:
         raise NotFound("No such case.")
+    memo[key] = case
     return case
+
+
+def guard_route(view_args: dict[str, object] | None, user: User | None) -> None:
+    """Refuse a request whose URL names a case or client the user may not open, before
+    the view runs — so a view that forgets to scope is still refused."""
+    if not view_args:
+        return
+    case_id = view_args.get("case_id")
+    if isinstance(case_id, int):
+        get_case(case_id, user)
+    client_id = view_args.get("client_id")
+    if isinstance(client_id, int):
+        get_client(client_id, user)
 
 
 def client_visibility(user: User | None) -> ColumnElement[bool]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from advocate.extensions import db
 from advocate.models import CONSENT_KINDS, STATES, Case
 from advocate.models.clients import CONSENT_LABELS
-from advocate.services import access, audit, clients
+from advocate.services import access, audit, client_data, clients
 from advocate.services.errors import DomainError
 from advocate.web.forms import attach_errors
 
@@ -185,3 +185,47 @@ def withdraw_consent(client_id: int, consent_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(f"Consent withdrawn: {consent.label}. It no longer applies, from now.", "success")
     return redirect(url_for("clients.show", client_id=client.id))
+
+
+class EraseForm(FlaskForm):
+    confirm_name = StringField(
+        "Type the client's full name to confirm", validators=[DataRequired(), Length(max=200)]
+    )
+    submit = SubmitField("Erase this client and all their cases")
+
+
+def _require_supervisor() -> None:
+    if not current_user.sees_every_case:
+        abort(403)
+
+
+@bp.route("/<int:client_id>/export", methods=["POST"])
+def export(client_id: int) -> ResponseReturnValue:
+    """Everything held about the client, as a ZIP (a data access request)."""
+    _require_supervisor()
+    client = access.get_client(client_id, current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    filename, payload = client_data.export_client(client, by=current_user)
+    db.session.commit()
+    response = make_response(payload)
+    response.headers["Content-Type"] = "application/zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/<int:client_id>/erase", methods=["GET", "POST"])
+def erase(client_id: int) -> ResponseReturnValue:
+    _require_supervisor()
+    client = access.get_client(client_id, current_user)
+    form = EraseForm()
+    if form.validate_on_submit():
+        if (form.confirm_name.data or "").strip() != client.full_name:
+            form.confirm_name.errors = ["That is not the client's full name as recorded."]
+        else:
+            name = client.full_name
+            counts = client_data.erase_client(client, by=current_user)
+            db.session.commit()
+            flash(f"{name} and {counts['cases']} case(s) were erased.", "success")
+            return redirect(url_for("cases.index"))
+    return render_template("clients/erase.html", client=client, form=form)

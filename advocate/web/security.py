@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from advocate.extensions import db, login_manager
 from advocate.models import User
+from advocate.services import access
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "main.healthz", "static", "bootstrap.static"}
 IDLE_TIMEOUT_SECONDS = 30 * 60
@@ -69,6 +70,7 @@ def _enforce_login() -> BaseResponse | None:
         return redirect(url_for("auth.login", next=request.full_path))
     if now - seen_at > 30:
         session["seen_at"] = now
+    access.guard_route(request.view_args, current_user._get_current_object())
     return None
 
 

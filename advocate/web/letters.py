@@ -346,11 +346,16 @@ def finalise(case_id: int, letter_id: int) -> ResponseReturnValue:
     return redirect(url_for("letters.show", case_id=case.id, letter_id=letter.id))
 
 
-@bp.route("/<int:letter_id>/<any(pdf, docx):kind>")
-def download(case_id: int, letter_id: int, kind: str) -> ResponseReturnValue:
+@bp.route("/<int:letter_id>/pdf")
+def pdf(case_id: int, letter_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
-    letter = letters.get_letter(case, letter_id)
-    return file_response(letter, kind)
+    return file_response(letters.get_letter(case, letter_id), "pdf")
+
+
+@bp.route("/<int:letter_id>/docx")
+def docx(case_id: int, letter_id: int) -> ResponseReturnValue:
+    case = access.get_case(case_id, current_user)
+    return file_response(letters.get_letter(case, letter_id), "docx")
 
 
 def file_response(letter: Letter, kind: str) -> Response:

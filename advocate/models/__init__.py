@@ -13,6 +13,7 @@ from advocate.models.cases import (
 )
 from advocate.models.clients import CONSENT_KINDS, STATES, Client, Consent
 from advocate.models.deadlines import Deadline, Notification
+from advocate.models.knowledge import OVERRIDE_SECTIONS, KnowledgeOverride
 from advocate.models.ladder import LadderEvent, LadderStep
 from advocate.models.letters import LETTER_STATUSES, Letter
 from advocate.models.organisation import Organisation
@@ -41,6 +42,7 @@ __all__ = [
     "IDENTIFIER_KINDS",
     "LETTER_STATUSES",
     "LINK_STATUSES",
+    "OVERRIDE_SECTIONS",
     "PERPETRATOR_COUNTRIES",
     "PLATFORMS",
     "REFERENCE_KINDS",
@@ -60,6 +62,7 @@ __all__ = [
     "Identifier",
     "Incident",
     "IncidentRevision",
+    "KnowledgeOverride",
     "LadderEvent",
     "LadderStep",
     "Letter",

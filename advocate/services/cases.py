@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
@@ -26,7 +25,7 @@ from advocate.models import (
     User,
 )
 from advocate.models.base import utcnow
-from advocate.services import access, audit, timeline
+from advocate.services import access, audit, knowledge, timeline
 from advocate.services.errors import Conflict, ValidationFailed
 from advocate.services.references import normalise_any
 
@@ -35,8 +34,8 @@ EDITABLE = ("summary", "harm_types", "state", "perpetrator_country", "offences",
 
 
 def offence_keys() -> set[str]:
-    knowledge = current_app.extensions["advocate.knowledge"]
-    return {offence.key for offence in knowledge.jurisdiction("AU").offences}
+    """The guide's offences and any the organisation added."""
+    return {offence.key for offence in knowledge.jurisdiction().offences}
 
 
 def _validate(values: dict[str, Any]) -> dict[str, list[str]]:

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from flask import current_app
-
+from advocate.knowledge import Jurisdiction
 from advocate.models import Case, Incident, User
 from advocate.models.records import REFERENCE_LABELS
-from advocate.services import clients, clock, incidents, ladder, linking, organisations, references
+from advocate.services import (
+    clients,
+    clock,
+    incidents,
+    knowledge,
+    ladder,
+    linking,
+    organisations,
+    references,
+)
 from advocate.services.letter_kinds import LetterKind
 
 PLATFORM_LABELS = {"x": "X (Twitter)", "sms": "SMS", "email": "Email", "github": "GitHub"}
@@ -131,9 +138,9 @@ class LetterFacts:
         return "; ".join(parts)
 
 
-def jurisdiction() -> Any:
-    """The AU knowledge, with the organisation's overrides where that feature provides them."""
-    return current_app.extensions["advocate.knowledge"].jurisdiction("AU")
+def jurisdiction() -> Jurisdiction:
+    """The AU knowledge with this organisation's overrides (e.g. an oversight body for WA)."""
+    return knowledge.jurisdiction("AU")
 
 
 def oversight_body(state: str) -> str:
@@ -272,10 +279,7 @@ def gather(case: Case, kind: LetterKind, recipient: Recipient, *, by: User) -> L
         ask=ask,
     )
     if known.is_abroad(case.perpetrator_country):
-        try:
-            profile = current_app.extensions["advocate.knowledge"].country(case.perpetrator_country)
-        except KeyError:
-            profile = None
+        profile = knowledge.country_profile(case.perpetrator_country)
         if profile is not None:
             facts.country_name = profile.name
             facts.country_in = (

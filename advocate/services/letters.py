@@ -31,6 +31,7 @@ from advocate.services import (
     clock,
     deadlines,
     incidents,
+    knowledge,
     ladder,
     organisations,
     references,
@@ -165,8 +166,7 @@ def missing_items(case: Case, template: str, recipient: Recipient) -> list[Missi
         )
     if kind.needs_country_profile:
         abroad = jurisdiction().is_abroad(case.perpetrator_country)
-        known = current_app.extensions["advocate.knowledge"].countries
-        if not abroad or case.perpetrator_country.upper() not in known:
+        if not abroad or knowledge.country_profile(case.perpetrator_country) is None:
             missing.append(
                 Missing(
                     "perpetrator_country",

@@ -12,7 +12,10 @@ def init_web(app: Flask) -> None:
         cases,
         clients,
         filters,
+        guide,
+        knowledge_admin,
         letters,
+        links,
         main,
         records,
         security,
@@ -26,4 +29,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(clients.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(guide.bp)
+    app.register_blueprint(knowledge_admin.bp)
+    app.register_blueprint(links.bp)
     app.register_blueprint(letters.bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,10 +13,10 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, Length, Optional
 
 from advocate.extensions import db
-from advocate.models import HARM_TYPES, STATES, STATUSES, User
+from advocate.models import HARM_TYPES, STATES, STATUSES, Case, User
 from advocate.models.cases import STATUS_LABELS
 from advocate.models.records import REFERENCE_LABELS
-from advocate.services import access, audit, cases, references, timeline
+from advocate.services import access, audit, cases, knowledge, references, timeline
 from advocate.services.errors import Conflict, DomainError
 from advocate.web import case_panels
 from advocate.web.fields import MultiCheckboxField
@@ -38,8 +38,20 @@ COUNTRY_LABELS = {
 
 
 def _offence_choices() -> list[tuple[str, str]]:
-    knowledge = current_app.extensions["advocate.knowledge"]
-    return [(o.key, f"{o.section} — {o.title}") for o in knowledge.jurisdiction("AU").offences]
+    return [(o.key, f"{o.section} — {o.title}") for o in knowledge.jurisdiction().offences]
+
+
+def _report_as_panel(case: Case) -> dict[str, Any]:
+    return {"suggested": knowledge.suggested_offences(case.harm_types), "chosen": case.offences}
+
+
+def _crossborder_panel(case: Case) -> dict[str, Any]:
+    profile = knowledge.country_profile(case.perpetrator_country)
+    return {"profile": profile} if profile is not None else {}
+
+
+case_panels.register("report_as", "cases/_report_as.html", 0, _report_as_panel)
+case_panels.register("crossborder", "cases/_crossborder.html", 5, _crossborder_panel)
 
 
 class CaseForm(FlaskForm):
@@ -177,8 +189,7 @@ def show(case_id: int) -> ResponseReturnValue:
 
 
 def _chosen_offences(keys: list[str]) -> list[Any]:
-    jurisdiction = current_app.extensions["advocate.knowledge"].jurisdiction("AU")
-    return [o for o in jurisdiction.offences if o.key in keys]
+    return [o for o in knowledge.jurisdiction().offences if o.key in keys]
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])

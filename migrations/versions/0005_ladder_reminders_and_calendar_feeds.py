@@ -1,7 +1,7 @@
 """ladder, reminders and calendar feeds
 
 Revision ID: 0005
-Revises: 0010
+Revises: 0006
 Create Date: 2026-11-25
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0010'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """perpetrators identifiers and links
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0003
 Create Date: 2026-11-25 04:24:53.394389
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0005'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

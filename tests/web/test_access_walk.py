@@ -56,6 +56,53 @@ def _consent(app: Any, case: dict[str, Any], owner_id: int) -> int:
         ).scalar_one()
 
 
+def _perpetrator(app: Any, case: dict[str, Any], owner_id: int) -> int:
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import perpetrators
+
+    with app.app_context():
+        made = perpetrators.add_perpetrator(
+            db.session.get(Case, case["id"]), label="Walker", by=db.session.get(User, owner_id)
+        )
+        db.session.commit()
+        return made.id
+
+
+def _link(app: Any, case: dict[str, Any], owner_id: int, *, confirm: bool = False) -> int:
+    """A second case of the owner's sharing an identifier: a link suggestion (or matter)."""
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.models.perpetrators import LinkSuggestion
+    from advocate.services import linking, perpetrators
+
+    with app.app_context():
+        existing = db.session.execute(select(LinkSuggestion.id)).scalars().first()
+    if existing is None:
+        other = make_case(app, owner_id, name="Second Client")
+        with app.app_context():
+            owner = db.session.get(User, owner_id)
+            for case_id in (case["id"], other["id"]):
+                perpetrators.add_identifier(
+                    db.session.get(Case, case_id),
+                    kind="email",
+                    value="walker@example.net",
+                    by=owner,
+                )
+            db.session.commit()
+    with app.app_context():
+        owner = db.session.get(User, owner_id)
+        link_id = db.session.execute(select(LinkSuggestion.id)).scalars().first()
+        assert link_id is not None
+        if confirm:
+            linking.decide(link_id, "confirm", by=owner)
+            db.session.commit()
+            matter = linking.matter_id_for_case(case["id"])
+            assert matter is not None
+            return matter
+        return link_id
+
+
 def _letter(app: Any, case: dict[str, Any], owner_id: int) -> int:
     """A finalised letter (so its files exist), made once per walk."""
     if "letter_id" not in case:
@@ -84,6 +131,9 @@ FACTORIES: dict[str, Callable[[Any, dict[str, Any], int], int]] = {
     "consent_id": _consent,
     "letter_id": _letter,
     "user_id": lambda app, case, owner: owner,
+    "perpetrator_id": _perpetrator,
+    "link_id": _link,
+    "matter_id": lambda app, case, owner: _link(app, case, owner, confirm=True),
 }
 
 
@@ -114,7 +164,10 @@ def _url(app: Any, rule: str, params: list[str], case: dict[str, Any], owner_id:
             pytest.fail(
                 f"{rule}: no factory for <{name}>; add one to FACTORIES so this route is walked"
             )
-        value = FACTORIES[name](app, case, owner_id)
+        made = case.setdefault("_made", {})  # one object per parameter per test
+        if name not in made:
+            made[name] = FACTORIES[name](app, case, owner_id)
+        value = made[name]
         url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
     return url
 

@@ -190,3 +190,34 @@ def test_email_sends_the_stored_pdf_and_records_it(make_app, make_user, app):
     (attachment,) = [part for part in message.walk() if part.get_filename()]
     assert attachment.get_content_type() == "application/pdf"
     assert hashlib.sha256(attachment.get_payload(decode=True)).hexdigest() == stored.pdf_sha256
+
+
+def test_the_organisations_oversight_body_and_interval_are_used(client, logged_in, app, make_user):
+    """The guide names no oversight body for WA; an admin's override fills the recipient in,
+    and an amended rung interval sets the reply days offered."""
+    from advocate.extensions import db
+    from advocate.models import User
+    from advocate.services import knowledge
+
+    admin = make_user("admin")
+    with app.test_request_context():
+        by = db.session.get(User, admin.id)
+        knowledge.save_override(
+            "AU", "state", "WA", {"oversight_body": "Corruption and Crime Commission"}, by=by
+        )
+        knowledge.save_override("AU", "rung", "oversight_complaint", {"follow_up_days": 35}, by=by)
+        db.session.commit()
+    me = logged_in("caseworker")
+    case = letter_ready_case(app, me.id, state="WA")
+    html = client.get(f"/cases/{case['id']}/letters/new?template=oversight_complaint").get_data(
+        as_text=True
+    )
+    assert 'value="Corruption and Crime Commission"' in html
+    made = post_form(
+        client,
+        f"/cases/{case['id']}/letters/new?template=oversight_complaint",
+        {"recipient_name": "Corruption and Crime Commission"},
+        token_from=f"/cases/{case['id']}/letters/new?template=oversight_complaint",
+    )
+    page = client.get(made.location).get_data(as_text=True)
+    assert "within 35 days" in page

@@ -1,0 +1,213 @@
+"""The linked-matter page: member cases the viewer may open, the perpetrator profiles on
+them, one chronology of incidents across them, the cross-referenced reference numbers the
+clients consented to share, and a small network of cases and the identifiers joining them."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from advocate.extensions import db
+from advocate.models import (
+    Case,
+    Identifier,
+    Incident,
+    LinkedMatter,
+    Perpetrator,
+    ReferenceNumber,
+    User,
+)
+from advocate.models.records import REFERENCE_LABELS
+from advocate.services import linking
+from advocate.services.access import case_visibility
+from advocate.services.errors import NotFound
+
+TIMELINE_LIMIT = 500
+WIDTH, HEIGHT = 520, 360
+
+
+@dataclass(frozen=True)
+class Node:
+    key: str
+    label: str
+    x: float
+    y: float
+    is_case: bool
+    visible: bool = True
+    case_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass
+class Network:
+    width: int = WIDTH
+    height: int = HEIGHT
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+
+    @property
+    def description(self) -> str:
+        cases = sum(1 for n in self.nodes if n.is_case)
+        joins = len(self.nodes) - cases
+        return f"{cases} cases joined by {joins} shared identifiers or reference numbers"
+
+
+@dataclass
+class MatterView:
+    id: int
+    cases: list[Case]
+    hidden_count: int
+    perpetrators: list[Perpetrator]
+    incidents: list[tuple[Incident, str]]
+    references: list[linking.CoVictimReference]
+    not_consented_count: int
+    network: Network
+
+
+def get_matter(matter_id: int, viewer: User) -> tuple[LinkedMatter, list[int], set[int]]:
+    """The matter, its member case ids, and those the viewer may open; NotFound if none."""
+    matter = db.session.get(LinkedMatter, matter_id)
+    if matter is None:
+        raise NotFound("No such linked matter.")
+    member_ids = linking.matter_case_ids(matter.id)
+    visible = set(
+        db.session.execute(
+            select(Case.id).where(Case.id.in_(member_ids), case_visibility(viewer))
+        ).scalars()
+    )
+    if not visible:
+        raise NotFound("No such linked matter.")
+    return matter, member_ids, visible
+
+
+def matter_view(matter_id: int, viewer: User) -> MatterView:
+    matter, member_ids, visible = get_matter(matter_id, viewer)
+    cases = list(
+        db.session.execute(
+            select(Case)
+            .where(Case.id.in_(visible))
+            .options(selectinload(Case.owner), selectinload(Case.client))
+            .order_by(Case.id)
+        ).scalars()
+    )
+    perpetrators = list(
+        db.session.execute(
+            select(Perpetrator)
+            .where(Perpetrator.case_id.in_(visible))
+            .order_by(Perpetrator.case_id, Perpetrator.id)
+        ).scalars()
+    )
+    reference_of = {c.id: c.reference for c in cases}
+    incidents = [
+        (incident, reference_of[incident.case_id])
+        for incident in db.session.execute(
+            select(Incident)
+            .where(Incident.case_id.in_(visible))
+            .order_by(Incident.occurred_at, Incident.id)
+            .limit(TIMELINE_LIMIT)
+        ).scalars()
+    ]
+    references = linking.consented_references(member_ids)
+    consenting = {r.case_id for r in references}
+    with_references = set(
+        db.session.execute(
+            select(ReferenceNumber.case_id).where(ReferenceNumber.case_id.in_(member_ids))
+        ).scalars()
+    )
+    return MatterView(
+        id=matter.id,
+        cases=cases,
+        hidden_count=len(member_ids) - len(visible),
+        perpetrators=perpetrators,
+        incidents=incidents,
+        references=references,
+        not_consented_count=len(with_references - consenting),
+        network=network(member_ids, visible),
+    )
+
+
+@dataclass
+class _Join:
+    kind: str
+    cases: set[int] = field(default_factory=set)
+    shown: str = ""
+
+
+def _joins(member_ids: list[int], visible: set[int]) -> list[tuple[str, list[int]]]:
+    """(label, case ids) for each identifier or reference number shared by member cases.
+    The value is named only when the viewer may open a case holding it."""
+    groups: dict[tuple[str, str], _Join] = {}
+    for ident in db.session.execute(
+        select(Identifier).where(
+            Identifier.case_id.in_(member_ids),
+            Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)),
+        )
+    ).scalars():
+        key = ("identifier", f"{ident.match_kind}:{ident.blind_index}")
+        group = groups.setdefault(key, _Join(linking.MATCH_LABELS[ident.match_kind]))
+        group.cases.add(ident.case_id)
+        if ident.case_id in visible:
+            group.shown = ident.normalised
+    for ref in db.session.execute(
+        select(ReferenceNumber).where(ReferenceNumber.case_id.in_(member_ids))
+    ).scalars():
+        key = ("reference", f"{ref.kind}:{ref.normalised}")
+        group = groups.setdefault(key, _Join(REFERENCE_LABELS.get(ref.kind, ref.kind).lower()))
+        group.cases.add(ref.case_id)
+        if ref.case_id in visible:
+            group.shown = ref.value
+    return sorted(
+        (f"{g.kind}: {g.shown}" if g.shown else g.kind, sorted(g.cases))
+        for g in groups.values()
+        if len(g.cases) > 1
+    )
+
+
+def network(member_ids: list[int], visible: set[int]) -> Network:
+    """Cases on a circle, each shared identifier at the middle of the cases it joins."""
+    net = Network()
+    references = dict(
+        db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(member_ids))).all()
+    )
+    cx, cy = WIDTH / 2, HEIGHT / 2
+    radius = min(cx, cy) - 50
+    positions: dict[int, tuple[float, float]] = {}
+    for i, case_id in enumerate(member_ids):
+        angle = math.pi + 2 * math.pi * i / max(1, len(member_ids))
+        x, y = round(cx + radius * math.cos(angle), 1), round(cy + radius * math.sin(angle), 1)
+        positions[case_id] = (x, y)
+        shown = case_id in visible
+        net.nodes.append(
+            Node(
+                key=f"case-{case_id}",
+                label=references[case_id] if shown else "Another case",
+                x=x,
+                y=y,
+                is_case=True,
+                visible=shown,
+                case_id=case_id if shown else None,
+            )
+        )
+    stacked: dict[tuple[int, ...], int] = defaultdict(int)
+    for n, (label, holders) in enumerate(_joins(member_ids, visible)):
+        slot = stacked[tuple(holders)]
+        stacked[tuple(holders)] += 1
+        x = sum(positions[c][0] for c in holders) / len(holders)
+        y = sum(positions[c][1] for c in holders) / len(holders) - 30 + 30 * slot
+        x, y = round(x, 1), round(min(max(y, 20), HEIGHT - 20), 1)
+        net.nodes.append(Node(key=f"join-{n}", label=label[:48], x=x, y=y, is_case=False))
+        for case_id in holders:
+            px, py = positions[case_id]
+            net.edges.append(Edge(x, y, px, py))
+    return net

@@ -1,0 +1,276 @@
+"""Perpetrator profiles and identifiers on a case, and the match each new identifier makes.
+
+An identifier's plaintext and normalised value are stored encrypted; the only thing compared
+across cases is a keyed HMAC of the normalised value (the blind index), in one indexed query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased, selectinload
+
+from advocate.extensions import db
+from advocate.models import (
+    IDENTIFIER_KINDS,
+    PERPETRATOR_COUNTRIES,
+    PLATFORMS,
+    Case,
+    Identifier,
+    Perpetrator,
+    User,
+)
+from advocate.models.perpetrators import IDENTIFIER_LABELS
+from advocate.services import audit, linking, timeline
+from advocate.services.access import case_visibility
+from advocate.services.crypto import blind_index
+from advocate.services.errors import Conflict, NotFound, ValidationFailed
+from advocate.services.identifiers import (
+    NothingToMatch,
+    PlatformRequired,
+    canonical_platform,
+    normalise,
+)
+
+MAX_VALUE = 2000
+
+
+# --- profiles ------------------------------------------------------------------------------
+
+
+def _check_profile(label: str, country: str) -> None:
+    problems: dict[str, list[str]] = {}
+    if not label.strip():
+        problems["label"] = ["Give the profile a label, e.g. 'Ex-partner' or 'Account A'."]
+    elif len(label.strip()) > 200:
+        problems["label"] = ["Use at most 200 characters."]
+    if country not in PERPETRATOR_COUNTRIES:
+        problems["country"] = [f"Choose one of {', '.join(PERPETRATOR_COUNTRIES)}."]
+    if problems:
+        raise ValidationFailed("The perpetrator profile could not be saved.", problems)
+
+
+def add_perpetrator(
+    case: Case,
+    *,
+    label: str,
+    known_names: str = "",
+    country: str = "unknown",
+    notes: str = "",
+    by: User,
+) -> Perpetrator:
+    _check_profile(label, country)
+    perpetrator = Perpetrator(
+        case_id=case.id,
+        label=label.strip(),
+        known_names=known_names.strip() or None,
+        country=country,
+        notes=notes.strip() or None,
+        created_by_id=by.id,
+    )
+    db.session.add(perpetrator)
+    db.session.flush()
+    audit.record(
+        "perpetrator.added",
+        user=by,
+        object_type="perpetrator",
+        object_id=perpetrator.id,
+        case_id=case.id,
+    )
+    return perpetrator
+
+
+def update_perpetrator(
+    case: Case,
+    perpetrator: Perpetrator,
+    *,
+    label: str,
+    known_names: str = "",
+    country: str = "unknown",
+    notes: str = "",
+    by: User,
+) -> Perpetrator:
+    _check_profile(label, country)
+    perpetrator.label = label.strip()
+    perpetrator.known_names = known_names.strip() or None
+    perpetrator.country = country
+    perpetrator.notes = notes.strip() or None
+    db.session.flush()
+    audit.record(
+        "perpetrator.updated",
+        user=by,
+        object_type="perpetrator",
+        object_id=perpetrator.id,
+        case_id=case.id,
+    )
+    return perpetrator
+
+
+def get_perpetrator(case: Case, perpetrator_id: int) -> Perpetrator:
+    perpetrator = db.session.execute(
+        select(Perpetrator).where(Perpetrator.id == perpetrator_id, Perpetrator.case_id == case.id)
+    ).scalar_one_or_none()
+    if perpetrator is None:
+        raise NotFound("No such perpetrator profile.")
+    return perpetrator
+
+
+def list_perpetrators(case: Case) -> list[Perpetrator]:
+    return list(
+        db.session.execute(
+            select(Perpetrator).where(Perpetrator.case_id == case.id).order_by(Perpetrator.id)
+        ).scalars()
+    )
+
+
+# --- identifiers ---------------------------------------------------------------------------
+
+
+def match_query(match_kind: str, index: str) -> Select[int]:
+    """The one lookup a new identifier makes across every case: the ids of the cases that
+    hold it, answered from the (match_kind, blind_index, case_id) index alone."""
+    return select(Identifier.case_id).where(
+        Identifier.match_kind == match_kind, Identifier.blind_index == index
+    )
+
+
+def _region(case: Case) -> str:
+    return (case.client.country or "AU").upper()
+
+
+def add_identifier(
+    case: Case,
+    *,
+    kind: str,
+    value: str,
+    platform: str = "",
+    perpetrator_id: int | None = None,
+    by: User,
+) -> Identifier:
+    """Record an identifier and raise a link suggestion with every other case holding the
+    same one. The same identifier twice on one case is a Conflict, never a self-link."""
+    problems: dict[str, list[str]] = {}
+    platform_key = canonical_platform(platform)
+    if kind not in IDENTIFIER_KINDS:
+        problems["kind"] = [f"Choose one of {', '.join(IDENTIFIER_KINDS)}."]
+    if platform_key and platform_key not in PLATFORMS:
+        problems["platform"] = [f"Unknown platform; use one of {', '.join(PLATFORMS)}."]
+    if len(value or "") > MAX_VALUE:
+        problems["value"] = [f"Use at most {MAX_VALUE} characters."]
+    if perpetrator_id is not None:
+        try:
+            get_perpetrator(case, perpetrator_id)
+        except NotFound:
+            problems["perpetrator_id"] = ["That perpetrator profile is not on this case."]
+    if problems:
+        raise ValidationFailed("The identifier could not be added.", problems)
+    try:
+        found = normalise(kind, value, platform=platform_key, region=_region(case))
+    except NothingToMatch:
+        raise ValidationFailed.on(
+            "value", "There is nothing left once tidied; enter the address, number or handle."
+        ) from None
+    except PlatformRequired:
+        raise ValidationFailed.on("platform", "Choose the platform this handle is on.") from None
+    index = blind_index(found.match_kind, found.key)
+
+    # The one lookup across every case, on (match_kind, blind_index).
+    holders = set(db.session.execute(match_query(found.match_kind, index)).scalars())
+    if case.id in holders:
+        raise Conflict(
+            "That identifier is already recorded on this case.",
+            {"value": ["Already recorded on this case (perhaps written another way)."]},
+        )
+    identifier = Identifier(
+        case_id=case.id,
+        perpetrator_id=perpetrator_id,
+        kind=kind,
+        platform=found.platform or platform_key,
+        value=value.strip(),
+        normalised=found.display,
+        match_kind=found.match_kind,
+        blind_index=index,
+        parse_ok=found.parse_ok,
+        created_by_id=by.id,
+    )
+    db.session.add(identifier)
+    db.session.flush()
+    timeline.add(
+        case,
+        "link",
+        f"Perpetrator identifier recorded: {IDENTIFIER_LABELS[kind].lower()}",
+        object_id=identifier.id,
+        detail=identifier.value,
+        actor=by,
+    )
+    audit.record(
+        "identifier.added",
+        user=by,
+        object_type="identifier",
+        object_id=identifier.id,
+        case_id=case.id,
+        details={"kind": kind, "match_kind": found.match_kind, "parse_ok": found.parse_ok},
+    )
+    if found.matchable and holders:
+        linking.suggest(case, holders, found.match_kind, by=by)
+    return identifier
+
+
+def list_identifiers(case: Case) -> list[Identifier]:
+    return list(
+        db.session.execute(
+            select(Identifier)
+            .where(Identifier.case_id == case.id)
+            .options(selectinload(Identifier.perpetrator))
+            .order_by(Identifier.id)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class NameHint:
+    """A name on this case also recorded on another case: a weak hint, never a link."""
+
+    name: str
+    other_case_reference: str
+    other_case_id: int | None
+    other_case_visible: bool
+    contact: linking.Contact
+
+
+def name_hints(case: Case, viewer: User) -> list[NameHint]:
+    mine, theirs = aliased(Identifier), aliased(Identifier)
+    rows = db.session.execute(
+        select(mine.normalised, Case)
+        .join(
+            theirs,
+            (theirs.match_kind == mine.match_kind)
+            & (theirs.blind_index == mine.blind_index)
+            & (theirs.case_id != mine.case_id),
+        )
+        .join(Case, Case.id == theirs.case_id)
+        .where(mine.case_id == case.id, mine.match_kind == "name")
+        .options(selectinload(Case.owner))
+        .order_by(Case.id)
+    ).all()
+    others = {other.id for _, other in rows}
+    visible = (
+        set(
+            db.session.execute(
+                select(Case.id).where(Case.id.in_(others), case_visibility(viewer))
+            ).scalars()
+        )
+        if others
+        else set()
+    )
+    return [
+        NameHint(
+            name=name,
+            other_case_reference=other.reference,
+            other_case_id=other.id if other.id in visible else None,
+            other_case_visible=other.id in visible,
+            contact=linking.Contact(other.owner.name, other.owner.email),
+        )
+        for name, other in rows
+    ]

@@ -1,0 +1,234 @@
+"""Perpetrator profiles and identifiers on a case, the Linked matters panel, link decisions
+and the linked-matter page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from advocate.extensions import db
+from advocate.models import IDENTIFIER_KINDS, Case
+from advocate.models.perpetrators import IDENTIFIER_LABELS
+from advocate.services import access, audit, linking, matters, perpetrators
+from advocate.services.errors import DomainError
+from advocate.web import case_panels
+from advocate.web.cases import COUNTRY_LABELS
+from advocate.web.forms import attach_errors
+from advocate.web.records import PLATFORM_CHOICES
+
+bp = Blueprint("links", __name__)
+
+
+class IdentifierForm(FlaskForm):
+    # Labels unlike the reference and incident forms' ("Kind", "Platform") on the same page.
+    kind = SelectField(
+        "Type of identifier", choices=[(k, IDENTIFIER_LABELS[k]) for k in IDENTIFIER_KINDS]
+    )
+    platform = SelectField(
+        "On which site or app",
+        choices=PLATFORM_CHOICES,
+        validate_choice=False,
+        description="Needed for a handle; a profile URL names its own platform.",
+    )
+    value = StringField(
+        "Email, number, handle, URL or name", validators=[DataRequired(), Length(max=2000)]
+    )
+    perpetrator_id = SelectField("Perpetrator profile", choices=[], validate_choice=False)
+    back = HiddenField(default="perpetrators")
+    submit = SubmitField("Add identifier")
+
+
+class PerpetratorForm(FlaskForm):
+    label = StringField(
+        "Label",
+        validators=[DataRequired(), Length(max=200)],
+        description="How this case refers to them, e.g. 'Ex-partner' or 'Anonymous account'.",
+    )
+    known_names = TextAreaField("Known names", validators=[Optional(), Length(max=2000)])
+    country = SelectField("Where they are", choices=list(COUNTRY_LABELS.items()), default="unknown")
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=20_000)])
+    submit = SubmitField("Save profile")
+
+
+class DecisionForm(FlaskForm):
+    """CSRF token, and the case page to return to."""
+
+    case_id = HiddenField()
+
+
+def _identifier_form(case: Case, **kwargs: Any) -> IdentifierForm:
+    form = IdentifierForm(prefix="ident", **kwargs)
+    form.perpetrator_id.choices = [("", "—")] + [
+        (str(p.id), p.label) for p in perpetrators.list_perpetrators(case)
+    ]
+    return form
+
+
+def _panel(case: Case) -> dict[str, Any]:
+    """What the Linked matters panel on the case page needs (a fixed number of queries)."""
+    return {
+        "case": case,
+        "links": linking.links_for_case(case, current_user),
+        "hints": perpetrators.name_hints(case, current_user),
+        "identifiers": perpetrators.list_identifiers(case),
+        "matter_id": linking.matter_id_for_case(case.id),
+        "identifier_form": _identifier_form(case, back="case"),
+        "decision_form": DecisionForm(case_id=str(case.id)),
+        "is_panel": True,
+    }
+
+
+case_panels.register("links", "links/_panel.html", 20, _panel)
+
+
+def _perpetrators_page(
+    case: Case,
+    *,
+    identifier_form: IdentifierForm | None = None,
+    perpetrator_form: PerpetratorForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    return render_template(
+        "links/perpetrators.html",
+        case=case,
+        profiles=perpetrators.list_perpetrators(case),
+        identifiers=perpetrators.list_identifiers(case),
+        identifier_form=identifier_form or _identifier_form(case),
+        perpetrator_form=perpetrator_form or PerpetratorForm(prefix="perp"),
+        country_labels=COUNTRY_LABELS,
+    ), status
+
+
+@bp.route("/cases/<int:case_id>/perpetrators")
+def case_perpetrators(case_id: int) -> ResponseReturnValue:
+    return _perpetrators_page(access.get_case(case_id, current_user))
+
+
+@bp.route("/cases/<int:case_id>/identifiers", methods=["POST"])
+def add_identifier(case_id: int) -> ResponseReturnValue:
+    case = access.get_case(case_id, current_user)
+    form = _identifier_form(case)
+    status = 422
+    if form.validate_on_submit():
+        try:
+            perpetrators.add_identifier(
+                case,
+                kind=form.kind.data or "",
+                value=form.value.data or "",
+                platform=form.platform.data or "",
+                perpetrator_id=int(form.perpetrator_id.data) if form.perpetrator_id.data else None,
+                by=current_user,
+            )
+        except (DomainError, ValueError) as error:
+            db.session.rollback()
+            if isinstance(error, DomainError):
+                attach_errors(form, error)
+                status = error.status
+            else:
+                form.perpetrator_id.errors = ["Choose a profile from the list."]
+        else:
+            db.session.commit()
+            flash("Identifier added. Any other case holding it is flagged as a possible link.")
+            if form.back.data == "case":
+                return redirect(url_for("cases.show", case_id=case.id) + "#links")
+            return redirect(url_for("links.case_perpetrators", case_id=case.id))
+    return _perpetrators_page(case, identifier_form=form, status=status)
+
+
+@bp.route("/cases/<int:case_id>/perpetrators", methods=["POST"])
+def add_perpetrator(case_id: int) -> ResponseReturnValue:
+    case = access.get_case(case_id, current_user)
+    form = PerpetratorForm(prefix="perp")
+    if form.validate_on_submit():
+        try:
+            perpetrators.add_perpetrator(
+                case,
+                label=form.label.data or "",
+                known_names=form.known_names.data or "",
+                country=form.country.data or "unknown",
+                notes=form.notes.data or "",
+                by=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Perpetrator profile saved.", "success")
+            return redirect(url_for("links.case_perpetrators", case_id=case.id))
+    return _perpetrators_page(case, perpetrator_form=form, status=422)
+
+
+@bp.route("/cases/<int:case_id>/perpetrators/<int:perpetrator_id>", methods=["GET", "POST"])
+def edit_perpetrator(case_id: int, perpetrator_id: int) -> ResponseReturnValue:
+    case = access.get_case(case_id, current_user)
+    profile = perpetrators.get_perpetrator(case, perpetrator_id)
+    form = PerpetratorForm(prefix="perp", obj=profile)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            perpetrators.update_perpetrator(
+                case,
+                profile,
+                label=form.label.data or "",
+                known_names=form.known_names.data or "",
+                country=form.country.data or "unknown",
+                notes=form.notes.data or "",
+                by=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Perpetrator profile saved.", "success")
+            return redirect(url_for("links.case_perpetrators", case_id=case.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "links/perpetrator_edit.html", case=case, profile=profile, form=form
+    ), status
+
+
+def _decide(link_id: int, decision: str) -> ResponseReturnValue:
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    link = linking.decide(link_id, decision, by=current_user)
+    db.session.commit()
+    flash(f"Link {link.status}.", "success")
+    try:
+        back = int(form.case_id.data or 0)
+    except ValueError:
+        back = 0
+    if back in (link.case_a_id, link.case_b_id):
+        return redirect(url_for("cases.show", case_id=back) + "#links")
+    matter_id = linking.matter_id_for_case(link.case_a_id)
+    if matter_id is not None:
+        return redirect(url_for("links.matter", matter_id=matter_id))
+    return redirect(url_for("cases.index"))
+
+
+@bp.route("/links/<int:link_id>/confirm", methods=["POST"])
+def confirm(link_id: int) -> ResponseReturnValue:
+    return _decide(link_id, "confirm")
+
+
+@bp.route("/links/<int:link_id>/reject", methods=["POST"])
+def reject(link_id: int) -> ResponseReturnValue:
+    return _decide(link_id, "reject")
+
+
+@bp.route("/links/matters/<int:matter_id>")
+def matter(matter_id: int) -> ResponseReturnValue:
+    view = matters.matter_view(matter_id, current_user)
+    audit.record("matter.viewed", object_type="matter", object_id=view.id)
+    db.session.commit()
+    return render_template("links/matter.html", matter=view, country_labels=COUNTRY_LABELS)

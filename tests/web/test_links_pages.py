@@ -1,0 +1,206 @@
+"""Linking through the pages: identifiers on the panel, the privacy view of a match, link
+decisions, and the linked-matter page with its consent-gated reference numbers."""
+
+from __future__ import annotations
+
+import re
+
+from advocate.extensions import db
+from advocate.models import Case, Client, User
+from advocate.services import clients
+from tests.conftest import login, post_form
+from tests.factories import make_case
+
+
+def add_identifier(client, case_id, kind, value, platform="", back="case"):
+    return post_form(
+        client,
+        f"/cases/{case_id}/identifiers",
+        {
+            "ident-kind": kind,
+            "ident-value": value,
+            "ident-platform": platform,
+            "ident-back": back,
+        },
+        token_from=f"/cases/{case_id}",
+    )
+
+
+def links_panel(page: str) -> str:
+    match = re.search(r'<section id="links".*?</section>', page, re.S)
+    assert match, "no Linked matters panel"
+    return match.group(0)
+
+
+def test_each_caseworker_sees_the_match_with_reference_kind_and_contact_only(
+    app, client, make_user
+):
+    alice = make_user("caseworker", name="Alice Worker")
+    bob = make_user("caseworker", name="Bob Worker")
+    mine = make_case(app, alice.id, name="Primrose Client")
+    theirs = make_case(app, bob.id, name="Quentin Client", summary="Quentin's secret summary")
+
+    login(client, bob.email)
+    assert add_identifier(client, theirs["id"], "phone", "0412 345 678").status_code == 302
+    post_form(client, "/logout", {}, token_from="/")
+
+    other = app.test_client()
+    login(other, alice.email)
+    response = add_identifier(other, mine["id"], "phone", "+61 412-345-678")
+    assert response.status_code == 302
+    assert response.location.endswith(f"/cases/{mine['id']}#links")
+    page = other.get(f"/cases/{mine['id']}").get_data(as_text=True)
+    panel = links_panel(page)
+    assert theirs["reference"] in panel and "Same phone number" in panel
+    assert "Bob Worker" in panel and bob.email in panel
+    assert "Quentin" not in page and "secret summary" not in page
+    assert "Confirm" not in panel  # she cannot open both cases
+    # Her notification says so too, without the other client's name.
+    with app.app_context():
+        from advocate.services import notifications
+
+        (note,) = notifications.for_user(alice.id)
+        assert theirs["reference"] in note.text and "Quentin" not in note.text
+        (bobs,) = notifications.for_user(bob.id)
+        assert mine["reference"] in bobs.text and "Primrose" not in bobs.text
+
+
+def test_the_same_identifier_again_shows_a_message_beside_the_field(app, client, logged_in):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    assert add_identifier(client, case["id"], "email", "perp@example.org").status_code == 302
+    response = add_identifier(client, case["id"], "email", " PERP@example.org ", back="")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Already recorded on this case" in page
+    assert 'value=" PERP@example.org "' in page  # the typing is kept
+
+
+def test_nothing_to_match_is_422_with_the_reason(app, client, logged_in):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    response = add_identifier(client, case["id"], "handle", "@", platform="x")
+    assert response.status_code == 422
+    assert "nothing left once tidied" in response.get_data(as_text=True)
+
+
+def _linked_pair(app, client, make_user, *, consent_theirs=True):
+    alice = make_user("caseworker", name="Alice Worker")
+    bob = make_user("caseworker", name="Bob Worker")
+    boss = make_user("supervisor", name="Sam Supervisor")
+    mine = make_case(app, alice.id, name="Primrose Client")
+    theirs = make_case(
+        app,
+        bob.id,
+        name="Quentin Client",
+        consents={"share_references": consent_theirs, "contact_police": True},
+    )
+    login(client, boss.email)
+    add_identifier(client, mine["id"], "email", "perp@example.org")
+    add_identifier(client, theirs["id"], "profile_url", "mailto:Perp@Example.org")  # unparsed url
+    add_identifier(client, theirs["id"], "email", "mailto:Perp@Example.org")
+    for case, value, officer in ((mine, "E111", "Sgt One"), (theirs, "E222", "Sgt Two")):
+        post_form(
+            client,
+            f"/cases/{case['id']}/references",
+            {"kind": "police_event", "value": value, "officer": officer},
+            token_from=f"/cases/{case['id']}",
+        )
+    page = client.get(f"/cases/{mine['id']}").get_data(as_text=True)
+    link_id = re.search(r'action="/links/(\d+)/confirm"', links_panel(page)).group(1)
+    response = post_form(
+        client,
+        f"/links/{link_id}/confirm",
+        {"case_id": str(mine["id"])},
+        token_from=f"/cases/{mine['id']}",
+    )
+    assert response.status_code == 302
+    page = client.get(f"/cases/{mine['id']}").get_data(as_text=True)
+    matter_url = re.search(r'href="(/links/matters/\d+)"', page).group(1)
+    post_form(client, "/logout", {}, token_from="/")
+    return alice, bob, boss, mine, theirs, matter_url
+
+
+def test_matter_page_lists_consented_numbers_and_withdrawal_removes_them(app, client, make_user):
+    alice, bob, _boss, mine, theirs, matter_url = _linked_pair(app, client, make_user)
+    worker = app.test_client()
+    login(worker, alice.email)
+    page = worker.get(matter_url).get_data(as_text=True)
+    assert "E111" in page and "E222" in page and "Sgt Two" in page
+    assert mine["reference"] in page and theirs["reference"] in page
+    assert "1 other case you cannot open" in page
+    assert "Quentin" not in page
+    assert "<svg" in page and "style=" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "email address: perp@example.org" in page  # the identifier joining them
+    assert "<script" not in page.split("<main", 1)[1].split("</main>", 1)[0]
+
+    with app.app_context():
+        client_row = db.session.get(Client, db.session.get(Case, theirs["id"]).client_id)
+        consent = next(c for c in client_row.consents if c.kind == "share_references")
+        clients.withdraw_consent(client_row, consent.id, by=db.session.get(User, bob.id))
+        db.session.commit()
+    page = worker.get(matter_url).get_data(as_text=True)
+    assert "E111" in page and "E222" not in page and "Sgt Two" not in page
+    assert "not consented" in page
+
+
+def test_matter_page_is_404_to_someone_who_can_open_no_member(app, client, make_user):
+    *_, matter_url = _linked_pair(app, client, make_user)
+    stranger = make_user("caseworker")
+    login(client, stranger.email)
+    assert client.get(matter_url).status_code == 404
+
+
+def test_a_caseworker_with_one_side_cannot_confirm(app, client, make_user):
+    alice = make_user("caseworker")
+    bob = make_user("caseworker")
+    mine = make_case(app, alice.id)
+    theirs = make_case(app, bob.id)
+    login(client, bob.email)
+    add_identifier(client, theirs["id"], "handle", "perp_", platform="tiktok")
+    page = client.get(f"/cases/{theirs['id']}").get_data(as_text=True)
+    post_form(client, "/logout", {}, token_from="/")
+    login(client, alice.email)
+    add_identifier(client, mine["id"], "profile_url", "https://www.tiktok.com/@Perp_?lang=en")
+    page = client.get(f"/cases/{mine['id']}").get_data(as_text=True)
+    assert theirs["reference"] in links_panel(page)
+    from advocate.models import LinkSuggestion
+
+    with app.app_context():
+        link_id = db.session.execute(db.select(LinkSuggestion.id)).scalar_one()
+    response = post_form(
+        client, f"/links/{link_id}/confirm", {"case_id": str(mine["id"])}, token_from="/cases/"
+    )
+    assert response.status_code == 403
+
+
+def test_perpetrator_profile_page(app, client, logged_in):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    url = f"/cases/{case['id']}/perpetrators"
+    response = post_form(
+        client,
+        url,
+        {"perp-label": "Ex-partner", "perp-known_names": "J. Doe", "perp-country": "NZ"},
+    )
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Ex-partner" in page and "J. Doe" in page and "New Zealand" in page
+    pid = re.search(r'/perpetrators/(\d+)"', page).group(1)
+    response = post_form(
+        client,
+        url.replace("perpetrators", "identifiers"),
+        {
+            "ident-kind": "handle",
+            "ident-platform": "instagram",
+            "ident-value": "@J.Doe_",
+            "ident-perpetrator_id": pid,
+        },
+        token_from=url,
+    )
+    assert response.status_code == 302 and response.location.endswith(url)
+    page = client.get(url).get_data(as_text=True)
+    assert "instagram:j.doe_" in page
+    response = post_form(client, f"{url}/{pid}", {"perp-label": "", "perp-country": "NZ"})
+    assert response.status_code == 422
+    assert 'value="Ex-partner"' not in response.get_data(as_text=True)  # the typing is kept

@@ -33,6 +33,8 @@ from advocate.services import (
     incidents,
     knowledge,
     ladder,
+    letter_mail,
+    letter_store,
     organisations,
     references,
     timeline,
@@ -451,8 +453,6 @@ def render_files(letter: Letter) -> tuple[bytes, bytes]:
 
 def finalise(letter: Letter, *, by: User) -> Letter:
     """Make the letter immutable: check it is complete, store its PDF and DOCX with hashes."""
-    from advocate.services import letter_store
-
     _require_draft(letter)
     _raise_missing(missing_for(letter), "finalised")
     _clean_body(letter.body)
@@ -505,8 +505,6 @@ def finalise(letter: Letter, *, by: User) -> Letter:
 
 def read_file(letter: Letter, kind: str, *, by: User) -> bytes:
     """The stored PDF or DOCX, checked against its recorded hash; the download is audited."""
-    from advocate.services import letter_store
-
     if letter.status == "draft":
         raise Conflict("A draft has no files yet: finalise it first.")
     if kind == "pdf":
@@ -608,8 +606,6 @@ def record_sent(
 ) -> Letter:
     """Record that a final letter went out (sending it by email first when asked), and start
     the reply clock: a deadline ``days_for_reply`` days later, on a business day."""
-    from advocate.services import letter_mail
-
     if letter.status == "draft":
         raise Conflict("Finalise the letter before sending it.")
     if letter.status != "final":
@@ -639,7 +635,7 @@ def record_sent(
     if email:
         organisation = organisations.get_organisation()
         sender = organisation.name if organisation else "Advocate"
-        pdf = read_file(letter, "pdf", by=by)
+        pdf = letter_store.read(letter.pdf_path, letter.pdf_sha256)
         letter_mail.send(
             to=letter.recipient_email,
             subject=letter.subject,

@@ -47,7 +47,7 @@ def api_blueprint(name: str, description: str) -> Blueprint:
 
 
 def init_api(app: Flask) -> None:
-    from advocate.api import cases, clients, deadlines, evidence, knowledge, ladder, links
+    from advocate.api import cases, clients, deadlines, evidence, knowledge, ladder, letters, links
 
     api.init_app(
         app,
@@ -58,5 +58,5 @@ def init_api(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    for module in (clients, cases, knowledge, links, evidence, ladder, deadlines):
+    for module in (clients, cases, knowledge, links, evidence, ladder, deadlines, letters):
         api.register_blueprint(module.blp)

@@ -16,6 +16,7 @@ from advocate.models.deadlines import Deadline, Notification
 from advocate.models.evidence import Evidence, EvidenceBundle
 from advocate.models.knowledge import OVERRIDE_SECTIONS, KnowledgeOverride
 from advocate.models.ladder import LadderEvent, LadderStep
+from advocate.models.letters import LETTER_STATUSES, Letter
 from advocate.models.organisation import Organisation
 from advocate.models.perpetrators import (
     IDENTIFIER_KINDS,
@@ -40,6 +41,7 @@ __all__ = [
     "CONSENT_KINDS",
     "HARM_TYPES",
     "IDENTIFIER_KINDS",
+    "LETTER_STATUSES",
     "LINK_STATUSES",
     "OVERRIDE_SECTIONS",
     "PERPETRATOR_COUNTRIES",
@@ -66,6 +68,7 @@ __all__ = [
     "KnowledgeOverride",
     "LadderEvent",
     "LadderStep",
+    "Letter",
     "LinkSuggestion",
     "LinkedMatter",
     "LinkedMatterMember",

@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = [
     "ladder",
     "deadlines",
     "notifications",
+    "letters",
 ]
 
 

@@ -137,12 +137,33 @@ def _notification(app: Any, case: dict[str, Any], owner_id: int) -> int:
         )
 
 
+def _letter(app: Any, case: dict[str, Any], owner_id: int) -> int:
+    """A finalised letter (so its files exist), made once per walk."""
+    if "letter_id" not in case:
+        from advocate.extensions import db
+        from advocate.models import Case, User
+        from advocate.services import letters, references
+        from advocate.services.letter_facts import Recipient
+
+        with app.app_context():
+            row, owner = db.session.get(Case, case["id"]), db.session.get(User, owner_id)
+            references.add_reference(row, kind="police_event", value="E-WALK-1", by=owner)
+            letter = letters.create_draft(
+                row, template="oic_follow_up", recipient=Recipient(name="Sgt Walk"), by=owner
+            )
+            letters.finalise(letter, by=owner)
+            db.session.commit()
+            case["letter_id"] = letter.id
+    return int(case["letter_id"])
+
+
 # How to make the object each parameter names, inside the owner's case.
 FACTORIES: dict[str, Callable[[Any, dict[str, Any], int], int]] = {
     "case_id": lambda app, case, owner: case["id"],
     "client_id": lambda app, case, owner: case["client_id"],
     "incident_id": _incident,
     "consent_id": _consent,
+    "letter_id": _letter,
     "user_id": lambda app, case, owner: owner,
     "perpetrator_id": _perpetrator,
     "evidence_id": make_evidence,

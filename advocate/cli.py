@@ -99,7 +99,9 @@ def demo_admin(email: str) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    for command in (users_cli, tokens_cli, audit_cli, demo_admin):
+    from advocate.cli_seed import seed_demo
+
+    for command in (users_cli, tokens_cli, audit_cli, demo_admin, seed_demo):
         app.cli.add_command(command)
 
 

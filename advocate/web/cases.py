@@ -148,16 +148,12 @@ def show(case_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
     kinds = [k for k in request.args.getlist("kind") if k in timeline.KINDS]
     entries = timeline.page(case, kinds=kinds, cursor=request.args.get("before"))
-    audit.record("case.viewed", object_type="case", object_id=case.id, case_id=case.id)
-    db.session.commit()
     share = ShareForm()
-    share.user_id.choices = [
-        (u.id, u.name)
-        for u in db.session.execute(
-            select(User).where(User.active.is_(True), User.id != case.owner_id).order_by(User.name)
-        ).scalars()
-    ]
-    return render_template(
+    # Every user in one query: the share form's choices, and, held here while the page
+    # renders, the owner and the people it is shared with, so none is read one by one.
+    people = db.session.execute(select(User).order_by(User.name)).scalars().all()
+    share.user_id.choices = [(u.id, u.name) for u in people if u.active and u.id != case.owner_id]
+    page = render_template(
         "cases/show.html",
         case=case,
         entries=entries,
@@ -174,6 +170,11 @@ def show(case_id: int) -> ResponseReturnValue:
         reference_labels=REFERENCE_LABELS,
         offences=_chosen_offences(case.offences),
     )
+    # Recorded after rendering: the commit would expire everything the page loaded (and the
+    # template would read each row again), and the audit chain's lock is held only briefly.
+    audit.record("case.viewed", object_type="case", object_id=case.id, case_id=case.id)
+    db.session.commit()
+    return page
 
 
 def _chosen_offences(keys: list[str]) -> list[Any]:

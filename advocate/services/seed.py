@@ -235,8 +235,8 @@ class Pools:
                 )
             )
         return cls(
-            first_names=list({fake.first_name() for _ in range(600)}),
-            last_names=list({fake.last_name() for _ in range(600)}),
+            first_names=list(dict.fromkeys(fake.first_name() for _ in range(600))),
+            last_names=list(dict.fromkeys(fake.last_name() for _ in range(600))),
             addresses=[fake.address().replace("\n", ", ") for _ in range(500)],
             perpetrators=people,
         )
@@ -291,11 +291,11 @@ class SeedRun:
         detail: str | None = None,
         actor_id: int | None = None,
     ) -> None:
-        table = TimelineEntry.__table__
+        table = _table(TimelineEntry)
         self.add(
-            table,  # type: ignore[arg-type]
+            table,
             {
-                "id": self.new_id(table),  # type: ignore[arg-type]
+                "id": self.new_id(table),
                 "case_id": case.id,
                 "at": at,
                 "kind": kind,

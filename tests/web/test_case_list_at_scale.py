@@ -96,3 +96,20 @@ def test_web_lists_count_up_to_a_limit_and_the_api_counts_everything(
     assert "More than 2 cases" in listing and "Page 1 of 1+" in listing and "Next" in listing
     assert "(more than 2)" in dashboard
     assert _ids(client, api_token(me.email), "per_page=2")[1] == 4
+
+
+def test_a_search_matching_more_than_the_id_limit_still_finds_everything(
+    app: Any, client: Any, make_user: Any, api_token: Any, monkeypatch: Any
+) -> None:
+    from advocate.services import cases
+
+    me, stranger = make_user(), make_user()
+    mine = [make_case(app, me.id, name=f"Morgan Lee {n}")["id"] for n in range(3)]
+    make_case(app, stranger.id, name="Morgan Lee 9")  # matches, but not mine to see
+    headers = api_token(me.email)
+    narrow = _ids(client, headers, "q=morgan+lee")
+    monkeypatch.setattr(cases, "SEARCH_IDS_LIMIT", 2)  # 4 matches: the subquery path
+
+    broad = _ids(client, headers, "q=morgan+lee")
+
+    assert narrow == broad == (mine[::-1], 3)

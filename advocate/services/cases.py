@@ -72,6 +72,11 @@ def _next_reference(case: Case) -> str:
     return f"ADV-{case.created_at.year}-{case.id:05d}"
 
 
+# Every character a case reference can hold, lower-cased (the search skips references for
+# text with any other character: it could not match).
+REFERENCE_CHARACTERS = frozenset("adv-0123456789")
+
+
 def create_case(
     client: Client,
     *,
@@ -296,8 +301,7 @@ def _search(text: str) -> CompoundSelect[Any]:
     union of indexed lookups (on PostgreSQL the LIKEs use trigram indexes), instead of an OR
     the database can only answer by reading every case."""
     like = f"%{text.lower()}%"
-    return union(
-        select(Case.id).where(func.lower(Case.reference).like(like)),
+    lookups = [
         select(Case.id).where(
             Case.client_id.in_(
                 select(Client.id).where(
@@ -309,7 +313,10 @@ def _search(text: str) -> CompoundSelect[Any]:
             )
         ),
         select(ReferenceNumber.case_id).where(ReferenceNumber.normalised == normalise_any(text)),
-    )
+    ]
+    if set(text.lower()) <= REFERENCE_CHARACTERS:  # else no case reference can contain it
+        lookups.append(select(Case.id).where(func.lower(Case.reference).like(like)))
+    return union(*lookups)
 
 
 def _halves(

@@ -63,9 +63,11 @@ def register_extensions(app: Flask) -> None:
     from advocate.celery_app import celery_init_app
     from advocate.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
     from advocate.services.crypto import build_cipher
+    from advocate.web import query_count
 
     app.extensions["advocate.cipher"] = build_cipher(app.config["ENCRYPTION_KEYS"])
     db.init_app(app)
+    query_count.init_app(app)  # X-Query-Count, only with ADVOCATE_COUNT_QUERIES=true
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)

@@ -210,6 +210,7 @@ def demo_admin(email: str) -> None:
 
 def init_cli(app: Flask) -> None:
     from advocate.cli_evidence import evidence_cli
+    from advocate.cli_seed import seed_demo
 
     for command in (
         users_cli,
@@ -220,6 +221,7 @@ def init_cli(app: Flask) -> None:
         restore_command,
         demo_admin,
         evidence_cli,
+        seed_demo,
     ):
         app.cli.add_command(command)
 

@@ -164,6 +164,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MAIL_SENDER": env.get("ADVOCATE_MAIL_SENDER") or "advocate@localhost",
         "RATELIMIT_STORAGE_URI": env.get("ADVOCATE_RATELIMIT_STORAGE_URI") or "memory://",
         "PRODUCTION": production,
+        "COUNT_QUERIES": _bool(env, "ADVOCATE_COUNT_QUERIES", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

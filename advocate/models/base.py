@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, LargeBinary, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Index, LargeBinary, MetaData, TypeDecorator, func, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -67,3 +67,14 @@ class EncryptedText(TypeDecorator[str]):
         from advocate.services.crypto import field_cipher
 
         return field_cipher().decrypt(bytes(value)).decode("utf-8")
+
+
+def trigram_index(name: str, column: str) -> Index:
+    """A PostgreSQL trigram (pg_trgm) index on ``lower(column)``, so ``LIKE '%…%'`` searches
+    need not read every row. Created on PostgreSQL only: SQLite has no equivalent."""
+    return Index(
+        name,
+        func.lower(text(column)),
+        postgresql_using="gin",
+        postgresql_ops={"lower_1": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from advocate.models.base import Base, EncryptedText, UTCDateTime, utcnow
+from advocate.models.base import Base, EncryptedText, UTCDateTime, trigram_index, utcnow
 
 STATES = ("NSW", "VIC", "QLD", "WA", "SA", "TAS", "ACT", "NT")
 CONSENT_KINDS = ("share_references", "contact_police", "contact_mp")
@@ -20,6 +20,10 @@ CONSENT_LABELS = {
 
 class Client(Base):
     __tablename__ = "clients"
+    __table_args__ = (  # the case list searches names by substring
+        trigram_index("ix_clients_full_name_trgm", "full_name"),
+        trigram_index("ix_clients_preferred_name_trgm", "preferred_name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Names stay searchable; contact details and safe-contact notes are encrypted at rest.

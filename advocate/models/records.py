@@ -36,7 +36,11 @@ PLATFORM_ALIASES = {"twitter": "x"}
 
 class ReferenceNumber(Base):
     __tablename__ = "reference_numbers"
-    __table_args__ = (Index("ix_reference_numbers_kind_normalised", "kind", "normalised"),)
+    __table_args__ = (
+        Index("ix_reference_numbers_kind_normalised", "kind", "normalised"),
+        # Search by number whatever its kind (the case list's q).
+        Index("ix_reference_numbers_normalised", "normalised"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

@@ -72,7 +72,10 @@ def record(
     session.add(event)
     session.flush()  # takes the write lock on SQLite before the previous hash is read
     prev = session.execute(
-        select(AuditEvent.hash).where(AuditEvent.id < event.id).order_by(AuditEvent.id.desc())
+        select(AuditEvent.hash)
+        .where(AuditEvent.id < event.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)  # without it PostgreSQL sends every earlier hash to the client
     ).first()
     event.prev_hash = prev[0] if prev else ""
     event.hash = compute_hash(event.prev_hash, event)

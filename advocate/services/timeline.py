@@ -75,7 +75,8 @@ def page(
     conditions = [TimelineEntry.case_id == case.id]
     if kinds:
         conditions.append(TimelineEntry.kind.in_(kinds))
-    total = db.session.execute(select(func.count(TimelineEntry.id)).where(*conditions)).scalar_one()
+    # The total rides along with the page as a scalar subquery: one round trip, not two.
+    counted = select(func.count(TimelineEntry.id)).where(*conditions).scalar_subquery()
     if cursor:
         try:
             at_text, id_text = cursor.split("_", 1)
@@ -88,14 +89,15 @@ def page(
                     TimelineEntry.at < at, and_(TimelineEntry.at == at, TimelineEntry.id < entry_id)
                 )
             )
-    rows = list(
-        db.session.execute(
-            select(TimelineEntry)
-            .where(*conditions)
-            .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
-            .limit(per_page + 1)
-        ).scalars()
-    )
+    result = db.session.execute(
+        select(TimelineEntry, counted)
+        .where(*conditions)
+        .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
+        .limit(per_page + 1)
+    ).all()
+    rows = [row[0] for row in result]
+    # An empty page (or one past the end) carries no count: ask for it on its own then.
+    total = result[0][1] if result else db.session.execute(select(counted)).scalar_one()
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]

@@ -109,9 +109,7 @@ def show(client_id: int) -> ResponseReturnValue:
         .all()
     )
     hidden = db.session.execute(select(Case.id).where(Case.client_id == client.id)).scalars().all()
-    audit.record("client.viewed", object_type="client", object_id=client.id)
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "clients/show.html",
         client=client,
         cases=their_cases,
@@ -120,6 +118,10 @@ def show(client_id: int) -> ResponseReturnValue:
         action=ActionForm(),
         consents_in_force=clients.consent_summary(client),
     )
+    # After rendering, so the commit does not expire (and re-read, one by one) what was shown.
+    audit.record("client.viewed", object_type="client", object_id=client.id)
+    db.session.commit()
+    return page
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])

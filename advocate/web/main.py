@@ -13,13 +13,15 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def dashboard() -> ResponseReturnValue:
+    limit = cases.LIST_COUNT_LIMIT
     mine, total_mine = cases.list_cases(
-        current_user, cases.CaseQuery(owner_id=current_user.id, per_page=10)
+        current_user, cases.CaseQuery(owner_id=current_user.id, per_page=10, count_limit=limit)
     )
     return render_template(
         "main/dashboard.html",
         my_cases=mine,
         total_mine=total_mine,
+        total_mine_label=cases.count_label(total_mine, limit),
         board=agenda.board(current_user),
         team=agenda.by_caseworker() if current_user.sees_every_case else None,
     )

@@ -1,7 +1,472 @@
-"""Benchmark harness placeholder: the benchmark issue fills this in (make bench)."""
+"""``make bench``: Advocate at real scale, measured against two floors in the same run.
 
+For each database (PostgreSQL started from its binaries on loopback, then SQLite): migrate, seed
+``CASES`` cases with ``flask seed-demo``, serve the app with gunicorn (2 workers, gthread, no
+debug), drive each endpoint with wrk for ``SECONDS`` at a fixed concurrency from another
+process, and read the SQL statements per request from the ``X-Query-Count`` header
+(``ADVOCATE_COUNT_QUERIES=true``). The floors (tests/perf/floor_app.py) are served and driven
+the same way. Writes .bench/results.json and .bench/results.md and prints the table.
+
+Environment: CASES (100000), SECONDS (20), BENCH_CONNECTIONS (16), BENCH_THREADS (gunicorn
+threads per worker, 4), BENCH_DATABASES ("postgresql,sqlite").
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from tests.perf.endpoints import ENDPOINTS, NOT_HTTP, Endpoint
+from tests.perf.report import evaluate, markdown
+from tests.services import create_database, start_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / ".bench"
+LUA = Path(__file__).with_name("wrk.lua")
+WORKERS = 2
+WARMUP_SECONDS = 1
+# Flask-Login's "strong" session protection ties a session to the client's address and
+# User-Agent, so the login, the probes and wrk must all send the same one.
+USER_AGENT = "advocate-bench/1"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Settings:
+    cases: int
+    seconds: int
+    connections: int
+    threads: int
+    databases: list[str]
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            cases=int(os.environ.get("CASES") or 100_000),
+            seconds=int(os.environ.get("SECONDS") or 20),
+            connections=int(os.environ.get("BENCH_CONNECTIONS") or 16),
+            threads=int(os.environ.get("BENCH_THREADS") or 4),
+            databases=(os.environ.get("BENCH_DATABASES") or "postgresql,sqlite").split(","),
+        )
+
+
+# --- tools ----------------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian; installed with apt-get when missing and we may."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("Installing wrk with apt-get …")
+        install = ["apt-get", "install", "-y", "-q", "wrk"]
+        if subprocess.run(install, capture_output=True, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True, check=False)
+            subprocess.run(install, capture_output=True, check=False)
+        found = shutil.which("wrk")
+        if found:
+            return found
+    raise SystemExit("The benchmark needs wrk: sudo apt-get install wrk")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "advocate", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@dataclass
+class Served:
+    base: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], target: str, threads: int, ready_path: str) -> Iterator[Served]:
+    """Serve a WSGI app as production would here: 2 workers, gthread, no debug, no reload."""
+    port = free_port()
+    logfile = open(Path(env["ADVOCATE_DATA_DIR"]) / f"gunicorn-{port}.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+            target,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=logfile,
+        stderr=logfile,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + ready_path, timeout=5).read()
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    logfile.flush()
+                    raise SystemExit(
+                        f"gunicorn {target} did not start; see {logfile.name}"
+                    ) from None
+                time.sleep(0.2)
+        yield Served(base, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        logfile.close()
+
+
+def worker_memory_mb(process: subprocess.Popen[bytes]) -> tuple[float, float]:
+    """Resident memory of the largest gunicorn worker after the load (VmRSS) and its peak
+    (VmHWM), in MB. The peak includes Argon2's 64 MiB working memory: each worker hashes a
+    dummy password at start-up and verifies one at every login."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    now, peak = 0, 0
+    for pid in children.read_text().split() if children.exists() else []:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                now = max(now, int(line.split()[1]))
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+    return round(now / 1024, 1), round(peak / 1024, 1)
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def login(base: str, email: str, password: str) -> str:
+    """Log in through the form, as a browser does; returns the session cookie header."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    page = opener.open(base + "/login").read().decode()
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, "no CSRF token on the login page"
+    form = {"email": email, "password": password, "csrf_token": match.group(1)}
+    landed = opener.open(base + "/login", urllib.parse.urlencode(form).encode())
+    if urllib.parse.urlsplit(landed.geturl()).path.startswith("/login"):
+        raise SystemExit(f"Could not log in as {email}")
+    cookie = next(c for c in jar if c.name == "advocate_session")
+    return f"{cookie.name}={cookie.value}"
+
+
+def headers_for(endpoint: Endpoint, cookie: str, token: str) -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT}
+    if endpoint.auth == "session":
+        headers["Cookie"] = cookie
+    elif endpoint.auth == "token":
+        headers["Authorization"] = f"Bearer {token}"
+    if endpoint.body is not None:
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
+def probe(url: str, endpoint: Endpoint, headers: dict[str, str]) -> tuple[int, int | None]:
+    """One request: its status and its SQL statement count."""
+    body = endpoint.body.replace("{n}", "probe").encode() if endpoint.body else None
+    request = urllib.request.Request(url, data=body, headers=headers, method=endpoint.method)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        response = opener.open(request)
+    except urllib.error.HTTPError as error:
+        response = error
+    count = response.headers.get("X-Query-Count")
+    return response.status, int(count) if count is not None else None
+
+
+def wrk(
+    url: str, seconds: int, connections: int, headers: dict[str, str], endpoint: Endpoint
+) -> dict[str, Any]:
+    command = [
+        ensure_wrk(),
+        "-t",
+        str(min(2, connections)),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+    ]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    env = {
+        **os.environ,
+        "BENCH_EXPECT": str(endpoint.expect),
+        "BENCH_METHOD": endpoint.method,
+        "BENCH_BODY": endpoint.body or "",
+    }
+    result = subprocess.run([*command, url], capture_output=True, text=True, env=env, check=False)
+    line = next((x for x in reversed(result.stdout.splitlines()) if x.startswith("{")), None)
+    if result.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed on {url}:\n{result.stdout}\n{result.stderr}")
+    raw = json.loads(line)
+    rps = raw["requests"] / (raw["duration_us"] / 1e6)
+    return {
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p95_ms": round(raw["p95_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "rps": round(rps, 1),
+        "requests": raw["requests"],
+        "bad_status": raw["bad_status"],
+        "first_bad_status": raw["first_bad_status"],
+        "socket_errors": raw["socket_errors"],
+    }
+
+
+def measure(
+    base: str, endpoint: Endpoint, info: dict[str, Any], settings: Settings, cookie: str, token: str
+) -> dict[str, Any]:
+    url = base + endpoint.path.format(**info)
+    headers = headers_for(endpoint, cookie, token)
+    status, queries = probe(url, endpoint, headers)
+    if status != endpoint.expect:
+        raise SystemExit(f"{endpoint.name}: {url} answered {status}, expected {endpoint.expect}")
+    wrk(url, WARMUP_SECONDS, settings.connections, headers, endpoint)
+    result = wrk(url, settings.seconds, settings.connections, headers, endpoint)
+    result["queries"] = queries
+    # The same requests one at a time: the time the server takes, without the queueing that
+    # a concurrency above the number of workers adds to every percentile.
+    alone = wrk(url, max(2, settings.seconds // 4), 1, headers, endpoint)
+    result["alone_p50_ms"], result["alone_p95_ms"] = alone["p50_ms"], alone["p95_ms"]
+    if result["bad_status"] or result["socket_errors"]:
+        log(
+            f"  ! {endpoint.name}: {result['bad_status']} unexpected statuses (the first was "
+            f"{result['first_bad_status']}), {result['socket_errors']} socket errors"
+        )
+    log(
+        f"  {endpoint.name:18} p50 {result['p50_ms']:7.2f} ms  p95 {result['p95_ms']:7.2f} ms"
+        f"  {result['rps']:8.1f} rps  {queries} queries  (alone: p95 {result['alone_p95_ms']} ms)"
+    )
+    return result
+
+
+# --- one pass per database --------------------------------------------------------------------
+
+
+POSTGRES_SETTINGS = {
+    # Storage here is SSD, as on any server Advocate would run on; the default (4) describes
+    # spinning disks and steers the planner to read whole tables instead of using indexes.
+    "random_page_cost": "1.1",
+}
+
+
+def tune_postgres(base_url: str) -> None:
+    import psycopg
+
+    url = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(url, autocommit=True) as connection:
+        for name, value in POSTGRES_SETTINGS.items():
+            connection.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # type: ignore[arg-type]
+        connection.execute("SELECT pg_reload_conf()")
+
+
+@contextmanager
+def environment(database: str, workdir: Path) -> Iterator[dict[str, str] | None]:
+    """The ADVOCATE_* environment of a fresh installation on that database."""
+    data_dir = workdir / "data"
+    data_dir.mkdir(parents=True)
+    server = None
+    if database == "postgresql":
+        server = start_postgres(workdir / "pg")
+        if server is None:
+            yield None
+            return
+        tune_postgres(server.url)
+        create_database(server.url, "advocate")
+        url = f"{server.url}/advocate"
+    else:
+        url = f"sqlite:///{data_dir / 'advocate.sqlite'}"
+    env = {
+        **os.environ,
+        "ADVOCATE_DATA_DIR": str(data_dir),
+        "ADVOCATE_DATABASE_URL": url,
+        "ADVOCATE_SECRET_KEY": secrets.token_urlsafe(32),
+        "ADVOCATE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ADVOCATE_BLIND_INDEX_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "ADVOCATE_BROKER_URL": "memory://",
+        "ADVOCATE_COUNT_QUERIES": "true",
+        "ADVOCATE_PRODUCTION": "false",  # plain HTTP on loopback; everything else as deployed
+        "PYTHONPATH": str(ROOT),
+    }
+    try:
+        yield env
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def app_facts(env: dict[str, str], info: dict[str, Any]) -> tuple[set[str], str]:
+    """The app's URL rules, and a surname to search for (the benchmark client's)."""
+    script = (
+        "import json; from sqlalchemy import select; from advocate import create_app;"
+        "from advocate.extensions import db; from advocate.models import Client;"
+        "app = create_app();\n"
+        "with app.app_context():\n"
+        f"    name = db.session.execute(select(Client.full_name).where(Client.id == "
+        f"{int(info['bench_client_id'])})).scalar_one()\n"
+        "print(json.dumps({'rules': [r.rule for r in app.url_map.iter_rules()], 'name': name}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    facts = json.loads(out.stdout.strip().splitlines()[-1])
+    return set(facts["rules"]), facts["name"].split()[-1]
+
+
+def run_pass(database: str, settings: Settings) -> dict[str, Any]:
+    log(
+        f"== {database}: {settings.cases:,} cases, {settings.seconds} s per endpoint, "
+        f"{settings.connections} connections"
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="advocate-bench-") as tmp,
+        environment(database, Path(tmp)) as env,
+    ):
+        if env is None:
+            log(f"  skipped: {database} binaries not installed")
+            return {"database": database, "skipped": "server binaries not installed"}
+        flask(env, "db", "upgrade")
+        started = time.monotonic()
+        seeded = flask(env, "seed-demo", "--cases", str(settings.cases))
+        seed_seconds = round(time.monotonic() - started, 1)
+        info = json.loads(seeded.strip().splitlines()[-1])
+        log(f"  seeded in {seed_seconds} s: {info['counts']}")
+        token = flask(env, "tokens", "create", info["busy_caseworker"]).strip().splitlines()[-1]
+        rules, surname = app_facts(env, info)
+        info["search_name"] = surname
+        result: dict[str, Any] = {
+            "database": database,
+            "cases": settings.cases,
+            "seed_seconds": seed_seconds,
+            "counts": info["counts"],
+            "endpoints": {},
+            "skipped": {},
+        }
+        floor = Endpoint("floor", "/floor", "Floor A: bare Flask JSON", auth="none")
+        floor_db = Endpoint(
+            "floor_db", "/floor/db/{bench_case_id}", "Floor B: one row by primary key", auth="none"
+        )
+        with gunicorn(env, "tests.perf.floor_app:create_app()", settings.threads, "/floor") as s:
+            result["floor"] = measure(s.base, floor, info, settings, "", "")
+            result["floor_db"] = measure(s.base, floor_db, info, settings, "", "")
+        with gunicorn(env, "advocate:create_app()", settings.threads, "/login") as served:
+            cookie = login(served.base, info["busy_caseworker"], info["password"])
+            for endpoint in ENDPOINTS:
+                rule = endpoint.rule or endpoint.path
+                if rule not in rules:
+                    reason = f"no route {rule} yet (comes with the {endpoint.needs} branch)"
+                    result["skipped"][endpoint.name] = reason
+                    log(f"  {endpoint.name:18} skipped: {reason}")
+                    continue
+                result["endpoints"][endpoint.name] = measure(
+                    served.base, endpoint, info, settings, cookie, token
+                )
+            memory = worker_memory_mb(served.process)
+            result["worker_rss_mb"], result["worker_peak_rss_mb"] = memory
+        for name, (_, branch) in NOT_HTTP.items():
+            reason = f"needs the {branch} branch"
+            result["skipped"][name] = reason
+            log(f"  {name:18} skipped: {reason}")
+        log(f"  web worker RSS {result['worker_rss_mb']} MB, peak {result['worker_peak_rss_mb']}")
+        return result
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    ensure_wrk()
+    OUT.mkdir(exist_ok=True)
+    passes = [run_pass(database, settings) for database in settings.databases]
+    ran = [p for p in passes if "skipped" not in p or "endpoints" in p]
+    if not ran:
+        raise SystemExit("No database pass could run.")
+    for one in ran:
+        one["targets"] = evaluate(one)
+    primary = dict(ran[0])
+    results: dict[str, Any] = {
+        **primary,
+        "settings": {
+            "seconds": settings.seconds,
+            "connections": settings.connections,
+            "server": f"gunicorn, {WORKERS} workers, gthread, {settings.threads} threads",
+            "postgresql_settings": POSTGRES_SETTINGS,
+            "load_generator": "wrk -t2",
+            "cpus": os.cpu_count(),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
+    }
+    for other in ran[1:]:
+        results[other["database"]] = other
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results, ran)
+    (OUT / "results.md").write_text(table)
+    print(table)
+
 
 if __name__ == "__main__":
-    print("The benchmark harness is not written yet (see the benchmark issue).")
-    sys.exit(0)
+    main()

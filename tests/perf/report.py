@@ -1,0 +1,127 @@
+"""The benchmark's verdicts against DESIGN.md's targets, and its Markdown table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.perf.endpoints import ENDPOINTS, NOT_HTTP
+
+RSS_LIMIT_MB = 150
+
+
+def evaluate(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One line per target: what was measured, the limit, and whether it was met."""
+    floor_rps = result["floor_db"]["rps"]
+    checks: list[dict[str, Any]] = []
+    for endpoint in ENDPOINTS:
+        measured = result["endpoints"].get(endpoint.name)
+        if measured is None:
+            continue
+        if endpoint.p95_ms is not None:
+            checks.append(
+                {
+                    "check": f"{endpoint.name} p95",
+                    "value": measured["p95_ms"],
+                    "limit": f"<= {endpoint.p95_ms} ms",
+                    "ok": measured["p95_ms"] <= endpoint.p95_ms,
+                }
+            )
+        if endpoint.floor_share is not None:
+            share = measured["rps"] / floor_rps if floor_rps else 0.0
+            checks.append(
+                {
+                    "check": f"{endpoint.name} rps / floor B",
+                    "value": round(share, 3),
+                    "limit": f">= {endpoint.floor_share:.0%}",
+                    "ok": share >= endpoint.floor_share,
+                }
+            )
+    rss = result.get("worker_rss_mb")
+    if rss is not None:
+        checks.append(
+            {
+                "check": "web worker RSS",
+                "value": rss,
+                "limit": f"<= {RSS_LIMIT_MB} MB",
+                "ok": rss <= RSS_LIMIT_MB,
+            }
+        )
+    return checks
+
+
+def _row(label: str, m: dict[str, Any], floor_rps: float, target: str) -> str:
+    share = f"{m['rps'] / floor_rps:.0%}" if floor_rps else "—"
+    queries = "—" if m.get("queries") is None else str(m["queries"])
+    return (
+        f"| {label} | {m['p50_ms']:.1f} | {m['p95_ms']:.1f} | {m['p99_ms']:.1f} "
+        f"| {m['rps']:,.0f} | {share} | {queries} | {m['alone_p95_ms']:.1f} | {target} |"
+    )
+
+
+def _target(endpoint: Any) -> str:
+    parts = []
+    if endpoint.p95_ms is not None:
+        parts.append(f"p95 ≤ {endpoint.p95_ms:g} ms")
+    if endpoint.floor_share is not None:
+        parts.append(f"≥ {endpoint.floor_share:.0%} of B")
+    return ", ".join(parts) or "—"
+
+
+def markdown(results: dict[str, Any], passes: list[dict[str, Any]]) -> str:
+    settings = results["settings"]
+    lines = [
+        f"Advocate benchmark: {results['cases']:,} cases; {settings['server']}; "
+        f"{settings['load_generator']}, {settings['connections']} connections, "
+        f"{settings['seconds']} s per endpoint; {settings['cpus']} CPUs "
+        f"(load average at the end {settings['load_average_at_end'][0]}). Percentiles are at "
+        'that concurrency, queueing included; "p95 ms alone" is the same request sent one '
+        "at a time.",
+        "",
+    ]
+    for result in passes:
+        floor_rps = result["floor_db"]["rps"]
+        counts = result["counts"]
+        lines += [
+            f"### {result['database']} — seeded in {result['seed_seconds']} s "
+            f"({counts.get('cases', 0):,} cases, {counts.get('incidents', 0):,} incidents, "
+            f"{counts.get('timeline_entries', 0):,} timeline entries)",
+            "",
+            "| endpoint | p50 ms | p95 ms | p99 ms | rps | rps / floor B | queries "
+            "| p95 ms alone | target |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+            _row("Floor A: bare Flask JSON", result["floor"], floor_rps, "—"),
+            _row("Floor B: one row by primary key", result["floor_db"], floor_rps, "—"),
+        ]
+        for endpoint in ENDPOINTS:
+            if endpoint.name in result["endpoints"]:
+                lines.append(
+                    _row(
+                        endpoint.label,
+                        result["endpoints"][endpoint.name],
+                        floor_rps,
+                        _target(endpoint),
+                    )
+                )
+        lines.append("")
+        lines.append(
+            f"Web worker RSS after the run: {result.get('worker_rss_mb')} MB (target ≤ "
+            f"{RSS_LIMIT_MB} MB); peak {result.get('worker_peak_rss_mb')} MB, which includes "
+            "Argon2's 64 MiB working memory (start-up dummy hash, each login)."
+        )
+        missed = [c for c in result["targets"] if not c["ok"]]
+        lines.append(
+            "Targets: all met."
+            if not missed
+            else "Targets missed: "
+            + "; ".join(f"{c['check']} = {c['value']} (want {c['limit']})" for c in missed)
+            + "."
+        )
+        labels = {e.name: e.label for e in ENDPOINTS} | {k: v[0] for k, v in NOT_HTTP.items()}
+        if result["skipped"]:
+            lines.append(
+                "Not measured yet: "
+                + "; ".join(f"{labels.get(k, k)} ({v})" for k, v in result["skipped"].items())
+                + "."
+            )
+        lines.append("")
+    return "\n".join(lines)

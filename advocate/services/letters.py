@@ -100,12 +100,13 @@ def suggested_recipient(case: Case, template: str) -> Recipient:
 
 
 def _check_recipient(recipient: Recipient) -> Recipient:
+    # Control characters (NUL above all, which PostgreSQL text refuses) never reach a letter.
     cleaned = Recipient(
-        name=" ".join(recipient.name.split()),
-        title=" ".join(recipient.title.split()),
-        organisation=" ".join(recipient.organisation.split()),
+        name=" ".join(_CONTROL.sub("", recipient.name).split()),
+        title=" ".join(_CONTROL.sub("", recipient.title).split()),
+        organisation=" ".join(_CONTROL.sub("", recipient.organisation).split()),
         address=_CONTROL.sub("", recipient.address).strip(),
-        email=recipient.email.strip(),
+        email=_CONTROL.sub("", recipient.email).strip(),
     )
     problems: dict[str, list[str]] = {}
     for name, limit in (("name", 200), ("title", 200), ("organisation", 200), ("address", 500)):

@@ -329,3 +329,18 @@ def test_penalty_that_applied_at_the_time_is_quoted(app, client, people):
         db.session.commit()
     body = draft(client, people["headers"], case["id"], "oic_follow_up").json["body"]
     assert "For conduct before 24 January 2022 the maximum was 3 years' imprisonment." in body
+
+
+def test_control_characters_never_reach_the_letter(app, client, people):
+    case = letter_ready_case(app, people["worker"].id)
+    headers = people["headers"]
+    made = draft(client, headers, case["id"], "oic_follow_up", name="Sgt\x00 Lee\x07")
+    assert made.status_code == 201, made.json
+    assert made.json["recipient"]["name"] == "Sgt Lee"
+    patched = client.patch(
+        f"/api/v1/letters/{made.json['id']}",
+        json={"subject": "Follow\x00-up", "body": "Dear Sgt Lee,\x00\n\nThanks."},
+        headers=headers,
+    )
+    assert patched.status_code == 200
+    assert patched.json["subject"] == "Follow-up" and "\x00" not in patched.json["body"]

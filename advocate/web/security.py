@@ -33,6 +33,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from advocate.extensions import db, limiter, login_manager
 from advocate.models import User
 from advocate.services import access, policy, twofactor
+from advocate.services.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +228,37 @@ def _too_many_requests(exc: RateLimitExceeded) -> BaseResponse:
     return response
 
 
+def _nul_field(value: object, name: str) -> str | None:
+    """The name of the first field holding a NUL character (PostgreSQL text refuses it)."""
+    if isinstance(value, str):
+        return name if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if found := _nul_field(item, str(key)):
+                return found
+    if isinstance(value, list):
+        for item in value:
+            if found := _nul_field(item, name):
+                return found
+    return None
+
+
+def _refuse_nul() -> None:
+    """Refuse input carrying NUL characters with a clear 422, not a database error."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    found = _nul_field(request.form.to_dict(flat=False), "form")
+    if found is None and request.is_json:
+        found = _nul_field(request.get_json(silent=True), "body")
+    if found is None:
+        found = _nul_field(request.args.to_dict(flat=False), "query")
+    if found is not None:
+        raise ValidationFailed.on(found, "Remove the NUL character from this field.")
+
+
 def init_security(app: Flask) -> None:
     app.session_interface = CheckedSessionInterface()
+    app.before_request(_refuse_nul)
     app.before_request(_enforce_login)
     app.after_request(_security_headers)
     app.register_error_handler(RateLimitExceeded, _too_many_requests)

@@ -253,3 +253,12 @@ def test_case_access_matrix_api(client, app, make_user, api_token, who):
     assert client_status == expected
     if who == "other":
         assert client.get("/api/v1/cases", headers=headers).json["total"] == 0
+
+
+def test_nul_characters_are_a_422_not_a_database_error(client, worker):
+    _, headers = worker
+    response = client.post(
+        "/api/v1/clients", json={**CLIENT, "full_name": "Nul\x00Name"}, headers=headers
+    )
+    assert response.status_code == 422
+    assert "full_name" in response.json["error"]["fields"]

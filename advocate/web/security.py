@@ -247,7 +247,10 @@ def _refuse_nul() -> None:
     """Refuse input carrying NUL characters with a clear 422, not a database error."""
     if request.method not in ("POST", "PUT", "PATCH"):
         return
-    found = _nul_field(request.form.to_dict(flat=False), "form")
+    found = None
+    # Multipart bodies (evidence uploads) are streamed by their view, never parsed here.
+    if request.mimetype == "application/x-www-form-urlencoded":
+        found = _nul_field(request.form.to_dict(flat=False), "form")
     if found is None and request.is_json:
         found = _nul_field(request.get_json(silent=True), "body")
     if found is None:

@@ -345,5 +345,6 @@ def test_control_characters_never_reach_the_letter(app, client, people):
         headers=headers,
     )
     assert patched.status_code == 422
-    assert "\x00" not in client.get(f"/api/v1/letters/{made.json['id']}",
-                                     headers=headers).get_data(as_text=True)
+    assert "\x00" not in client.get(f"/api/v1/letters/{made.json['id']}", headers=headers).get_data(
+        as_text=True
+    )

@@ -33,11 +33,15 @@ test: dev
 	$(MAKE) --no-print-directory test-postgresql
 	$(MAKE) --no-print-directory lint
 
+# The real-worker Celery tests run in their own process: in one process with the rest of the
+# suite a reminder test was seen to fail and hang on SQLite (see the closing note).
 test-sqlite: dev
-	ADVOCATE_TEST_DB=sqlite $(BIN)/python -m pytest -q tests --ignore=tests/perf
+	ADVOCATE_TEST_DB=sqlite $(BIN)/python -m pytest -q tests --ignore=tests/perf --ignore=tests/tasks
+	ADVOCATE_TEST_DB=sqlite $(BIN)/python -m pytest -q tests/tasks
 
 test-postgresql: dev
-	ADVOCATE_TEST_DB=postgresql $(BIN)/python -m pytest -q tests --ignore=tests/perf
+	ADVOCATE_TEST_DB=postgresql $(BIN)/python -m pytest -q tests --ignore=tests/perf --ignore=tests/tasks
+	ADVOCATE_TEST_DB=postgresql $(BIN)/python -m pytest -q tests/tasks
 
 lint: dev
 	$(BIN)/ruff check .

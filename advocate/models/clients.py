@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ CONSENT_LABELS = {
 }
 
 
+_CONTACT: dict[str, Any] = {"deferred": True, "deferred_group": "contact"}
+
+
 class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (  # the case list searches names by substring
@@ -26,13 +30,14 @@ class Client(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Names stay searchable; contact details and safe-contact notes are encrypted at rest.
+    # Names stay searchable; contact details and safe-contact notes are encrypted at rest,
+    # and loaded (and decrypted) only when read: lists and case pages show names only.
     full_name: Mapped[str] = mapped_column(String(200), index=True)
     preferred_name: Mapped[str] = mapped_column(String(200), default="")
-    email: Mapped[str | None] = mapped_column(EncryptedText())
-    phone: Mapped[str | None] = mapped_column(EncryptedText())
-    address: Mapped[str | None] = mapped_column(EncryptedText())
-    safe_contact_notes: Mapped[str | None] = mapped_column(EncryptedText())
+    email: Mapped[str | None] = mapped_column(EncryptedText(), **_CONTACT)
+    phone: Mapped[str | None] = mapped_column(EncryptedText(), **_CONTACT)
+    address: Mapped[str | None] = mapped_column(EncryptedText(), **_CONTACT)
+    safe_contact_notes: Mapped[str | None] = mapped_column(EncryptedText(), **_CONTACT)
     state: Mapped[str] = mapped_column(String(3))
     country: Mapped[str] = mapped_column(String(2), default="AU")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -53,7 +53,8 @@ class Letter(Base):
     recipient_address: Mapped[str] = mapped_column(String(500), default="")
     recipient_email: Mapped[str] = mapped_column(String(254), default="")
     subject: Mapped[str] = mapped_column(String(300), default="")
-    body: Mapped[str] = mapped_column(EncryptedText())
+    # Deferred: lists of letters show the subject; the body is decrypted when opened.
+    body: Mapped[str] = mapped_column(EncryptedText(), deferred=True)
     status: Mapped[str] = mapped_column(String(12), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

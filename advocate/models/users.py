@@ -34,7 +34,8 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # TOTP second factor: the secret is encrypted at rest; it counts only once confirmed
     # (totp_enabled_at set). The last accepted time step makes every code single use.
-    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
+    # Deferred: the user is loaded on every request, the secret read only at a 2FA step.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText(), deferred=True)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

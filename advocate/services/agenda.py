@@ -13,14 +13,14 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from advocate.extensions import db
-from advocate.models import Case, Deadline, User
+from advocate.models import Case, Client, Deadline, User
 from advocate.models.base import utcnow
 from advocate.models.deadlines import DEADLINE_STATUSES
 from advocate.services import access, clock
 from advocate.services.errors import ValidationFailed
 
 WEEK = timedelta(days=7)
-BOARD_LIMIT = 50
+BOARD_LIMIT = 10
 
 
 def _mine(user: User) -> Select[Deadline]:
@@ -28,7 +28,12 @@ def _mine(user: User) -> Select[Deadline]:
         select(Deadline)
         .join(Case, Case.id == Deadline.case_id)
         .where(Deadline.for_user_id == user.id, access.case_visibility(user))
-        .options(joinedload(Deadline.case).joinedload(Case.client))
+        .options(
+            joinedload(Deadline.case)
+            .load_only(Case.id, Case.reference, Case.client_id, Case.immediate_danger)
+            .joinedload(Case.client)
+            .load_only(Client.id, Client.full_name, Client.preferred_name)
+        )
     )
 
 
@@ -77,26 +82,58 @@ class Board:
     overdue: list[Deadline]
     today: list[Deadline]
     week: list[Deadline]
+    # How many each bucket holds in all; the lists stop at BOARD_LIMIT.
+    totals: dict[str, int]
 
 
 def board(user: User, now: datetime | None = None) -> Board:
-    """Pending deadlines: overdue, due later today, due in the rest of the coming week."""
+    """Pending deadlines: overdue, due later today, due in the rest of the coming week.
+
+    One query: each deadline is put in its bucket, numbered within it and counted, so the
+    page gets the first BOARD_LIMIT of each bucket and the true totals, however many the
+    caseworker has overdue."""
     b = bounds(now)
-    rows = list(
-        db.session.execute(
-            _mine(user)
-            .where(Deadline.status == "pending", Deadline.due_at < b.week_ends)
-            .order_by(Deadline.due_at, Deadline.id)
-            .limit(BOARD_LIMIT * 3)
+    bucket = case(
+        (Deadline.due_at < b.now, "overdue"),
+        (Deadline.due_at < b.today_ends, "today"),
+        else_="week",
+    )
+    ranked = (
+        select(
+            Deadline.id.label("id"),
+            bucket.label("bucket"),
+            func.row_number()
+            .over(partition_by=bucket, order_by=(Deadline.due_at, Deadline.id))
+            .label("position"),
+            func.count().over(partition_by=bucket).label("total"),
         )
-        .scalars()
-        .unique()
+        .join(Case, Case.id == Deadline.case_id)
+        .where(
+            Deadline.for_user_id == user.id,
+            access.case_visibility(user),
+            Deadline.status == "pending",
+            Deadline.due_at < b.week_ends,
+        )
+        .subquery()
     )
-    return Board(
-        overdue=[d for d in rows if d.due_at < b.now][:BOARD_LIMIT],
-        today=[d for d in rows if b.now <= d.due_at < b.today_ends][:BOARD_LIMIT],
-        week=[d for d in rows if b.today_ends <= d.due_at][:BOARD_LIMIT],
-    )
+    rows = db.session.execute(
+        select(Deadline, ranked.c.bucket, ranked.c.total)
+        .join(ranked, ranked.c.id == Deadline.id)
+        .where(ranked.c.position <= BOARD_LIMIT)
+        .options(
+            joinedload(Deadline.case)
+            .load_only(Case.id, Case.reference)
+            .joinedload(Case.client)
+            .load_only(Client.id, Client.full_name, Client.preferred_name)
+        )
+        .order_by(Deadline.due_at, Deadline.id)
+    ).all()
+    buckets: dict[str, list[Deadline]] = {"overdue": [], "today": [], "week": []}
+    totals = dict.fromkeys(buckets, 0)
+    for deadline, name, total in rows:
+        buckets[name].append(deadline)
+        totals[name] = total
+    return Board(buckets["overdue"], buckets["today"], buckets["week"], totals)
 
 
 @dataclass(frozen=True)

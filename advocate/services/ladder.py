@@ -20,7 +20,7 @@ from advocate.knowledge.model import CountryProfile, Jurisdiction, Rung
 from advocate.models import Case, Deadline, LadderEvent, LadderStep, ReferenceNumber, User
 from advocate.models.base import utcnow
 from advocate.models.ladder import EVENT_KIND_LABELS, EVENT_KINDS
-from advocate.services import audit, clock, deadlines, knowledge, timeline
+from advocate.services import audit, clock, deadlines, knowledge, memo, references, timeline
 from advocate.services.errors import ValidationFailed
 
 # How far ahead of the server clock an action may be dated (a browser's clock may run fast).
@@ -240,8 +240,11 @@ def _open_follow_ups(case: Case) -> dict[int, Deadline]:
 
 
 def _steps(case: Case) -> dict[str, LadderStep]:
-    rows = db.session.execute(select(LadderStep).where(LadderStep.case_id == case.id)).scalars()
-    return {row.rung: row for row in rows}
+    def load() -> dict[str, LadderStep]:
+        rows = db.session.execute(select(LadderStep).where(LadderStep.case_id == case.id)).scalars()
+        return {row.rung: row for row in rows}
+
+    return dict(memo.remembered(("ladder_steps", case.id), load))
 
 
 def steps_for(case: Case, *, now: datetime | None = None) -> list[StepView]:
@@ -249,11 +252,7 @@ def steps_for(case: Case, *, now: datetime | None = None) -> list[StepView]:
     now = now or utcnow()
     rows = _steps(case)
     follow_ups = _open_follow_ups(case) if rows else {}
-    reference_kinds = set(
-        db.session.execute(
-            select(ReferenceNumber.kind).where(ReferenceNumber.case_id == case.id)
-        ).scalars()
-    )
+    reference_kinds = {ref.kind for ref in references.list_references(case)}
     abroad = cross_border(case)
     views = []
     for rung in rungs_for(case):

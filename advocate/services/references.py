@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from advocate.extensions import db
 from advocate.models import REFERENCE_KINDS, Case, ReferenceNumber, User
-from advocate.services import audit, clock, timeline
+from advocate.services import audit, clock, memo, timeline
 from advocate.services.errors import ValidationFailed
 
 # Kinds whose values are opaque platform or free-form identifiers: case is kept.
@@ -88,10 +88,16 @@ def add_reference(
 
 
 def list_references(case: Case) -> list[ReferenceNumber]:
-    return list(
-        db.session.execute(
-            select(ReferenceNumber)
-            .where(ReferenceNumber.case_id == case.id)
-            .order_by(ReferenceNumber.created_at, ReferenceNumber.id)
-        ).scalars()
-    )
+    """The case's reference numbers, oldest first (one query a request, however many panels
+    of the case page ask)."""
+
+    def load() -> list[ReferenceNumber]:
+        return list(
+            db.session.execute(
+                select(ReferenceNumber)
+                .where(ReferenceNumber.case_id == case.id)
+                .order_by(ReferenceNumber.created_at, ReferenceNumber.id)
+            ).scalars()
+        )
+
+    return list(memo.remembered(("references", case.id), load))

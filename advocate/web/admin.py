@@ -10,13 +10,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from advocate.extensions import db
 from advocate.models import ROLES
 from advocate.services import accounts
 from advocate.services.errors import DomainError
+from advocate.web.fields import SelectField
 from advocate.web.forms import attach_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -10,12 +10,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import DateField, IntegerField, StringField, SubmitField
 from wtforms.validators import Length, NumberRange, Optional
 
 from advocate.extensions import db, limiter
 from advocate.services import accounts, audit
 from advocate.services.audit_search import AuditFilter, search
+from advocate.web.fields import SelectField
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from advocate.extensions import db
@@ -21,7 +21,7 @@ from advocate.models.records import REFERENCE_LABELS
 from advocate.services import access, audit, cases, knowledge, references, timeline
 from advocate.services.errors import Conflict, DomainError
 from advocate.web import case_panels
-from advocate.web.fields import MultiCheckboxField
+from advocate.web.fields import MultiCheckboxField, SelectField
 from advocate.web.forms import attach_errors
 from advocate.web.records import IncidentForm, ReferenceForm
 
@@ -172,7 +172,9 @@ def show(case_id: int) -> ResponseReturnValue:
         access.visible_cases(current_user)
         .where(Case.id == case.id)
         .options(
-            joinedload(Case.client).load_only(Client.id, Client.full_name, Client.preferred_name),
+            joinedload(Case.client).load_only(
+                Client.id, Client.full_name, Client.preferred_name, Client.country
+            ),
             joinedload(Case.harms),
             joinedload(Case.shares),
         )

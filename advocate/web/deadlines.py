@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms import DateField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
 from advocate.extensions import db
@@ -18,6 +18,7 @@ from advocate.models import Case, Deadline, User
 from advocate.services import access, agenda, calendar, clock, deadlines
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
+from advocate.web.fields import SelectField
 from advocate.web.forms import attach_errors
 
 bp = Blueprint("deadlines", __name__)

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import Length
 
 from advocate.extensions import db
@@ -22,6 +22,7 @@ from advocate.services import knowledge
 from advocate.services import knowledge_fields as kf
 from advocate.services.errors import DomainError
 from advocate.web.admin import ActionForm, admin_required
+from advocate.web.fields import SelectField
 from advocate.web.forms import attach_errors
 from advocate.web.knowledge_forms import entry_form_class, initial_data, submitted_fields
 

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateTimeLocalField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from advocate.extensions import db
@@ -17,6 +17,7 @@ from advocate.models.ladder import EVENT_KIND_LABELS, STEP_STATUS_LABELS
 from advocate.services import access, ladder, references
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
+from advocate.web.fields import SelectField
 from advocate.web.forms import attach_errors
 
 bp = Blueprint("ladder", __name__, url_prefix="/cases/<int:case_id>/ladder")

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from advocate.extensions import db
@@ -19,6 +19,7 @@ from advocate.services import access, audit, linking, matters, perpetrators
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
 from advocate.web.cases import COUNTRY_LABELS
+from advocate.web.fields import SelectField
 from advocate.web.forms import attach_errors
 from advocate.web.records import PLATFORM_CHOICES
 

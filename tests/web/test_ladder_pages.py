@@ -259,3 +259,36 @@ def test_dashboard_shows_overdue_today_and_this_week_and_supervisors_see_each_ca
     assert "Casey Worker" in team
     row = re.search(r"Casey Worker</th>(.*?)</tr>", team, re.S).group(1)
     assert re.findall(r">(\d+)<", row)[:3] == ["1", "1", "1"]
+
+
+def test_a_long_overdue_list_does_not_hide_today_and_the_board_says_how_many(
+    app, client, make_user
+):
+    """The board shows the ten soonest of each bucket and the true count of each, however
+    many are overdue (they used to crowd out what is due today)."""
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import deadlines
+
+    worker = make_user("caseworker")
+    case_id = make_case(app, worker.id)["id"]
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        by = db.session.get(User, worker.id)
+        for n in range(160):
+            due = datetime(2026, 10, 1, 9, tzinfo=SYDNEY) + timedelta(hours=n)
+            deadlines.create_deadline(case, due_at=due, title=f"Overdue {n:03}", by=by)
+        deadlines.create_deadline(
+            case, due_at=datetime(2026, 11, 11, 17, tzinfo=SYDNEY), title="Due at five", by=by
+        )
+        db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        login(client, worker.email)
+        page = client.get("/").get_data(as_text=True)
+    overdue = re.search(r'id="board-overdue"(.*?)</section>', page, re.S).group(1)
+    today = re.search(r'id="board-today"(.*?)</section>', page, re.S).group(1)
+    assert ">160</span>" in overdue
+    assert "Overdue 000" in overdue and "Overdue 009" in overdue
+    assert "Overdue 010" not in overdue
+    assert "All 160" in overdue
+    assert "Due at five" in today and ">1</span>" in today

@@ -25,6 +25,7 @@ def _stored(app: Any, letter_id: int) -> Any:
 
     with app.app_context():
         letter = db.session.get(Letter, letter_id)
+        letter.body  # noqa: B018  (deferred: read it before the letter leaves the session)
         db.session.expunge(letter)
         return letter
 

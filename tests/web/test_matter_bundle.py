@@ -170,3 +170,23 @@ def test_the_matter_bundle_api_is_in_the_openapi_document(client):
     assert "post" in paths["/api/v1/matters/{matter_id}/evidence/bundles"]
     assert "get" in paths["/api/v1/matters/{matter_id}/evidence/bundles/{matter_bundle_id}"]
     assert "/api/v1/matters/{matter_id}/evidence/bundles/{matter_bundle_id}/download" in paths
+
+
+def test_a_purged_member_case_expires_the_matter_bundles_holding_its_originals(app, make_user):
+    from advocate.extensions import db
+    from advocate.models import EvidenceBundle, User
+    from advocate.services import evidence_bundle
+
+    world = matter_with_evidence(app, make_user)
+    with app.app_context():
+        alice = db.session.get(User, world["alice"].id)
+        scope = evidence_bundle.matter_scope(world["matter_id"], alice)
+        bundle = evidence_bundle.request_bundle(scope, by=alice)
+        db.session.commit()
+        assert evidence_bundle.claim(bundle.id)
+        evidence_bundle.build(bundle, scope, lambda done: None)
+        db.session.commit()
+        names = evidence_bundle.expire_for_case(world["second"]["id"])
+        db.session.commit()
+        assert names == [bundle.file_name]
+        assert db.session.get(EvidenceBundle, bundle.id).status == "expired"

@@ -14,7 +14,7 @@ from celery import shared_task
 
 from advocate.extensions import db
 from advocate.models import EvidenceBundle, User
-from advocate.services import access, evidence, evidence_bundle, notifications
+from advocate.services import evidence, evidence_bundle, notifications
 from advocate.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,9 @@ def build_bundle(bundle_id: int) -> None:
     assert bundle is not None
     requester = db.session.get(User, bundle.requested_by_id) if bundle.requested_by_id else None
     try:
-        # The requester must still be allowed to open the case when the bundle is built.
-        case = access.get_case(bundle.case_id, requester)
+        # The requester must still be allowed to open the case when the bundle is built; a
+        # matter's bundle holds the member cases they may open now.
+        scope = evidence_bundle.scope_of(bundle, requester)
         last = 0.0
 
         def progress(done: int) -> None:
@@ -42,7 +43,7 @@ def build_bundle(bundle_id: int) -> None:
                 db.session.commit()
                 last = time.monotonic()
 
-        evidence_bundle.build(bundle, case, progress)
+        evidence_bundle.build(bundle, scope, progress)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -92,3 +92,46 @@ def make_bundle(app: Any, case: dict[str, Any], owner_id: int) -> int:
         evidence_bundle.build(made, db.session.get(Case, case["id"]), lambda done: None)
         db.session.commit()
         return made.id
+
+
+def matter_with_evidence(app: Any, make_user: Any) -> dict[str, Any]:
+    """A linked matter of three cases: Alice owns the first two, Bob the third. Each case has
+    originals and an incident, put there through the pages by its owner."""
+    from tests.conftest import login
+    from tests.factories import make_matter
+
+    alice = make_user("caseworker", name="Alice Worker")
+    bob = make_user("caseworker", name="Bob Worker")
+    boss = make_user("supervisor", name="Sam Supervisor")
+    matter = make_matter(app, [alice.id, alice.id, bob.id], boss.id)
+    first, second, hidden = matter["cases"]
+    plan = [
+        (alice, first, {"address-post.png": png_bytes(colour="red"), "threat.eml": ORIGINAL_EMAIL},
+         "2026-11-20T21:05", "Posted my address"),
+        (alice, second, {"statement.pdf": PDF}, "2026-11-10T08:30", "Rang my workplace"),
+        (bob, hidden, {"bobs-capture.png": png_bytes(colour="navy")}, "2026-11-15T12:00",
+         "Hidden member incident"),
+    ]  # fmt: skip
+    originals: dict[int, dict[str, bytes]] = {}
+    for owner, case, files, occurred_at, description in plan:
+        browser = app.test_client()
+        login(browser, owner.email)
+        for name, data in files.items():
+            assert upload(browser, case["id"], data, name).status_code == 302
+        post_form(
+            browser,
+            f"/cases/{case['id']}/incidents",
+            {"occurred_at": occurred_at, "platform": "x", "description": description},
+            token_from=f"/cases/{case['id']}",
+        )
+        originals[case["id"]] = files
+    return {
+        "alice": alice,
+        "bob": bob,
+        "boss": boss,
+        "matter_id": matter["id"],
+        "first": first,
+        "second": second,
+        "hidden": hidden,
+        "originals": originals,
+    }

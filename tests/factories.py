@@ -42,3 +42,37 @@ def make_case(
         case = cases.create_case(client, by=owner, **values)
         db.session.commit()
         return {"id": case.id, "reference": case.reference, "client_id": client.id}
+
+
+def make_matter(app: Any, owner_ids: list[int], confirmed_by: int) -> dict[str, Any]:
+    """One case per owner, joined into a linked matter by a shared email identifier whose
+    links ``confirmed_by`` (a supervisor) confirms; return the matter id and the cases."""
+    from sqlalchemy import select
+
+    from advocate.models import Case
+    from advocate.models.perpetrators import LinkSuggestion
+    from advocate.services import linking, perpetrators
+
+    made = [
+        make_case(app, owner_id, name=f"Member Client {n}")
+        for n, owner_id in enumerate(owner_ids, start=1)
+    ]
+    with app.app_context():
+        for case in made:
+            row = db.session.get(Case, case["id"])
+            assert row is not None
+            perpetrators.add_identifier(
+                row,
+                kind="email",
+                value="same.perp@example.net",
+                by=db.session.get(User, row.owner_id),
+            )
+        db.session.commit()
+        supervisor = db.session.get(User, confirmed_by)
+        for link_id in db.session.execute(select(LinkSuggestion.id)).scalars().all():
+            linking.decide(link_id, "confirm", by=supervisor)
+        db.session.commit()
+        matter_id = linking.matter_id_for_case(made[0]["id"])
+        assert matter_id is not None
+        assert sorted(linking.matter_case_ids(matter_id)) == sorted(c["id"] for c in made)
+    return {"id": matter_id, "cases": made}

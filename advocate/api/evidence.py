@@ -77,7 +77,16 @@ class EvidenceOut(ma.Schema):
 
 class BundleOut(ma.Schema):
     id = ma.fields.Integer()
-    case_id = ma.fields.Integer()
+    case_id = ma.fields.Integer(allow_none=True)
+    matter_id = ma.fields.Integer(allow_none=True)
+    case_ids = ma.fields.List(
+        ma.fields.Integer(),
+        allow_none=True,
+        metadata={"description": "A linked matter's bundle: the member cases in it"},
+    )
+    left_out = ma.fields.Integer(
+        metadata={"description": "A linked matter's bundle: member cases you may not open"}
+    )
     status = ma.fields.String()
     total = ma.fields.Integer()
     done = ma.fields.Integer()
@@ -235,6 +244,43 @@ def download_bundle(case_id: int, bundle_id: int) -> Response:
         mimetype="application/zip",
         as_attachment=True,
         download_name=f"{case.reference}-evidence-{bundle.id}.zip",
+        max_age=0,
+        conditional=False,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@blp.route("/matters/<int:matter_id>/evidence/bundles", methods=["POST"])
+@blp.response(202, BundleOut)
+def request_matter_bundle(matter_id: int) -> EvidenceBundle:
+    """Build a police bundle of a linked matter in the background: the evidence of every
+    member case you may open, one folder per case; the others are left out (counted, never
+    named). Poll it, then download it."""
+    scope = evidence_bundle.matter_scope(matter_id, current_user)
+    bundle = evidence_bundle.request_bundle(scope, by=current_user)
+    db.session.commit()
+    current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[bundle.id])
+    return bundle
+
+
+@blp.route("/matters/<int:matter_id>/evidence/bundles/<int:matter_bundle_id>")
+@blp.response(200, BundleOut)
+def get_matter_bundle(matter_id: int, matter_bundle_id: int) -> EvidenceBundle:
+    scope = evidence_bundle.matter_scope(matter_id, current_user)
+    return evidence_bundle.get_matter_bundle(scope, matter_bundle_id)
+
+
+@blp.route("/matters/<int:matter_id>/evidence/bundles/<int:matter_bundle_id>/download")
+@blp.response(200, description="The bundle ZIP")
+def download_matter_bundle(matter_id: int, matter_bundle_id: int) -> Response:
+    scope = evidence_bundle.matter_scope(matter_id, current_user)
+    bundle = evidence_bundle.get_matter_bundle(scope, matter_bundle_id)
+    response = send_file(
+        evidence_bundle.bundle_path(bundle),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{scope.file_stem}-evidence-{bundle.id}.zip",
         max_age=0,
         conditional=False,
     )

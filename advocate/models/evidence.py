@@ -81,17 +81,31 @@ class Evidence(Base):
 
 
 class EvidenceBundle(Base):
-    """A police-ready ZIP being built (or built) in the background; its progress is here."""
+    """A police-ready ZIP being built (or built) in the background; its progress is here.
+
+    A bundle is for one case (``case_id``) or for a linked matter (``matter_id``): then it
+    holds the member cases its requester may open (``case_ids``, set when it is requested and
+    again when it is built) and ``left_out`` counts the members they may not open.
+    """
 
     __tablename__ = "evidence_bundles"
     __table_args__ = (
         CheckConstraint(
             "status IN ('queued', 'building', 'ready', 'failed', 'expired')", name="status"
         ),
+        CheckConstraint("case_id IS NULL OR matter_id IS NULL", name="one_scope"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    # A matter merged into another or dissolved leaves its bundles unreachable until they expire.
+    matter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("linked_matters.id", ondelete="SET NULL"), index=True
+    )
+    case_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    left_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(10), default="queued")
     total: Mapped[int] = mapped_column(Integer, default=0)

@@ -172,3 +172,15 @@ def list_incidents(case: Case) -> list[Incident]:
             .order_by(Incident.occurred_at, Incident.id)
         ).scalars()
     )
+
+
+def chronology(case_ids: list[int]) -> list[Incident]:
+    """The incidents of several cases (already scoped by the caller) in one chronology,
+    oldest first."""
+    return list(
+        db.session.execute(
+            select(Incident)
+            .where(Incident.case_id.in_(case_ids))
+            .order_by(Incident.occurred_at, Incident.id)
+        ).scalars()
+    )

@@ -292,7 +292,7 @@ def show(case_id: int, evidence_id: int) -> ResponseReturnValue:
     )
 
 
-def _no_sniff_attachment(response: Response) -> Response:
+def no_sniff_attachment(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "no-store, private"
@@ -312,7 +312,7 @@ def download(case_id: int, evidence_id: int) -> ResponseReturnValue:
         download_name=evidence.download_name(item),
         max_age=0,
     )
-    return _no_sniff_attachment(response)
+    return no_sniff_attachment(response)
 
 
 @bp.route("/<int:evidence_id>/thumbnail")
@@ -342,7 +342,7 @@ def bundle(case_id: int) -> ResponseReturnValue:
             as_attachment=True,
             download_name=f"{case.reference}-evidence.zip",
         )
-        return _no_sniff_attachment(response)
+        return no_sniff_attachment(response)
     made = evidence_bundle.request_bundle(case, by=current_user)
     db.session.commit()
     current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[made.id])
@@ -374,7 +374,7 @@ def bundle_download(case_id: int, bundle_id: int) -> ResponseReturnValue:
         max_age=0,
         conditional=False,
     )
-    return _no_sniff_attachment(response)
+    return no_sniff_attachment(response)
 
 
 def _panel(case: Case) -> dict[str, Any]:

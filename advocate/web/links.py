@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,10 +24,11 @@ from wtforms.validators import DataRequired, Length, Optional
 from advocate.extensions import db
 from advocate.models import IDENTIFIER_KINDS, Case
 from advocate.models.perpetrators import IDENTIFIER_LABELS
-from advocate.services import access, audit, linking, matters, perpetrators
+from advocate.services import access, audit, evidence_bundle, linking, matters, perpetrators
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
 from advocate.web.cases import COUNTRY_LABELS
+from advocate.web.evidence import no_sniff_attachment
 from advocate.web.fields import SelectField
 from advocate.web.forms import attach_errors
 from advocate.web.records import PLATFORM_CHOICES
@@ -61,6 +71,10 @@ class DecisionForm(FlaskForm):
     """CSRF token, and the case page to return to."""
 
     case_id = HiddenField()
+
+
+class BundleForm(FlaskForm):
+    """CSRF token for the matter's police bundle button."""
 
 
 def _identifier_form(case: Case, **kwargs: Any) -> IdentifierForm:
@@ -232,4 +246,61 @@ def matter(matter_id: int) -> ResponseReturnValue:
     view = matters.matter_view(matter_id, current_user)
     audit.record("matter.viewed", object_type="matter", object_id=view.id)
     db.session.commit()
-    return render_template("links/matter.html", matter=view, country_labels=COUNTRY_LABELS)
+    return render_template(
+        "links/matter.html",
+        matter=view,
+        country_labels=COUNTRY_LABELS,
+        bundle_form=BundleForm(),
+    )
+
+
+@bp.route("/links/matters/<int:matter_id>/bundle", methods=["POST"])
+def matter_bundle(matter_id: int) -> ResponseReturnValue:
+    """The matter's police bundle: the evidence of every member case the user may open."""
+    scope = evidence_bundle.matter_scope(matter_id, current_user)
+    if not BundleForm().validate_on_submit():
+        flash("The form had expired. Please try again.", "warning")
+        return redirect(url_for("links.matter", matter_id=matter_id))
+    if evidence_bundle.total_size(scope) <= evidence_bundle.inline_limit():
+        handle = evidence_bundle.write_inline(scope, by=current_user)
+        db.session.commit()
+        response = send_file(
+            handle,
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=f"{scope.file_stem}-evidence.zip",
+        )
+        return no_sniff_attachment(response)
+    made = evidence_bundle.request_bundle(scope, by=current_user)
+    db.session.commit()
+    current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[made.id])
+    return redirect(
+        url_for("links.matter_bundle_status", matter_id=matter_id, matter_bundle_id=made.id)
+    )
+
+
+@bp.route("/links/matters/<int:matter_id>/bundles/<int:matter_bundle_id>")
+def matter_bundle_status(matter_id: int, matter_bundle_id: int) -> ResponseReturnValue:
+    scope = evidence_bundle.matter_scope(matter_id, current_user)
+    made = evidence_bundle.get_matter_bundle(scope, matter_bundle_id)
+    response = current_app.make_response(
+        render_template("links/matter_bundle.html", matter_id=matter_id, bundle=made)
+    )
+    if made.status in ("queued", "building"):
+        response.headers["Refresh"] = "2"  # the page reloads itself; no script needed
+    return response
+
+
+@bp.route("/links/matters/<int:matter_id>/bundles/<int:matter_bundle_id>/download")
+def matter_bundle_download(matter_id: int, matter_bundle_id: int) -> ResponseReturnValue:
+    scope = evidence_bundle.matter_scope(matter_id, current_user)
+    made = evidence_bundle.get_matter_bundle(scope, matter_bundle_id)
+    response = send_file(
+        evidence_bundle.bundle_path(made),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{scope.file_stem}-evidence-{made.id}.zip",
+        max_age=0,
+        conditional=False,
+    )
+    return no_sniff_attachment(response)

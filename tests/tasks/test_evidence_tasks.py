@@ -234,3 +234,76 @@ def test_bundles_expire_after_a_week_and_go_with_a_purged_case(make_app, make_us
     assert "Purged 1 items from 1 closed cases" in result.output
     assert list(bundles.glob("*.zip")) == [], "a purged case's bundle holds its originals"
     assert client.get(closing_url, headers=headers).json["status"] == "expired"
+
+
+def test_a_large_matter_bundle_is_built_by_the_worker_from_the_cases_the_user_may_open(
+    make_app, make_user, api_token
+):
+    from tests.conftest import login
+    from tests.evidence_samples import matter_with_evidence
+
+    app = make_app(EVIDENCE_BUNDLE_INLINE_BYTES=0)  # every bundle counts as large here
+    world = matter_with_evidence(app, make_user)
+    matter_url = f"/links/matters/{world['matter_id']}"
+    client = app.test_client()
+    login(client, world["alice"].email)
+
+    with _worker(app):
+        response = post_form(client, f"{matter_url}/bundle", {}, token_from=matter_url)
+        assert response.status_code == 302
+        status_url = response.location
+        assert status_url.startswith(f"{matter_url}/bundles/")
+        deadline = time.monotonic() + 30
+        shown = client.get(status_url)
+        page = shown.get_data(as_text=True)
+        while "Download the bundle" not in page and time.monotonic() < deadline:
+            assert shown.headers.get("Refresh") == "2" or "Ready" in page
+            time.sleep(0.2)
+            shown = client.get(status_url)
+            page = shown.get_data(as_text=True)
+    assert "Download the bundle" in page, page[page.find("<main") :][:1500]
+    assert "Refresh" not in shown.headers and "3 items" in page
+    assert "2 member cases" in page and "1 other member case you cannot open is left out" in page
+
+    download = client.get(status_url + "/download")
+    assert download.status_code == 200
+    assert hashlib.sha256(download.data).hexdigest() in page
+    archive = zipfile.ZipFile(io.BytesIO(download.data))
+    rows = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    expected = {
+        hashlib.sha256(data).hexdigest(): data
+        for case in (world["first"], world["second"])
+        for data in world["originals"][case["id"]].values()
+    }
+    assert {row["sha256"] for row in rows} == set(expected)
+    for row in rows:
+        assert archive.read(row["file"]) == expected[row["sha256"]]
+        assert row["file"].startswith(f"originals/{row['case']}/")
+    assert not any(world["hidden"]["reference"] in name for name in archive.namelist())
+
+    # The API sees the same bundle, and downloads the same bytes.
+    bundle_id = int(status_url.rsplit("/", 1)[1])
+    headers = api_token(world["alice"].email)
+    api_url = f"/api/v1/matters/{world['matter_id']}/evidence/bundles/{bundle_id}"
+    body = client.get(api_url, headers=headers).json
+    assert (body["status"], body["done"], body["total"], body["left_out"]) == ("ready", 3, 3, 1)
+    assert client.get(api_url + "/download", headers=headers).data == download.data
+
+    from advocate.extensions import db
+    from advocate.models import AuditEvent
+
+    with app.app_context():
+        actions = [
+            (e.action, e.user_id)
+            for e in db.session.execute(
+                select(AuditEvent).where(
+                    AuditEvent.action.in_(
+                        ("evidence.bundle_requested", "evidence.exported", "matter.bundle_exported")
+                    )
+                )
+            ).scalars()
+        ]
+    alice = world["alice"].id
+    assert actions.count(("evidence.bundle_requested", alice)) == 1
+    assert actions.count(("evidence.exported", alice)) == 3
+    assert actions.count(("matter.bundle_exported", alice)) == 1

@@ -157,6 +157,27 @@ def _letter(app: Any, case: dict[str, Any], owner_id: int) -> int:
     return int(case["letter_id"])
 
 
+def _matter_bundle(app: Any, case: dict[str, Any], owner_id: int) -> int:
+    """A built police bundle of the owner's linked matter (the one <matter_id> names)."""
+    from advocate.extensions import db
+    from advocate.models import User
+    from advocate.services import evidence_bundle
+
+    made = case.setdefault("_made", {})
+    if "matter_id" not in made:
+        made["matter_id"] = FACTORIES["matter_id"](app, case, owner_id)
+    make_evidence(app, case, owner_id)
+    with app.app_context():
+        owner = db.session.get(User, owner_id)
+        scope = evidence_bundle.matter_scope(made["matter_id"], owner)
+        bundle = evidence_bundle.request_bundle(scope, by=owner)
+        db.session.commit()
+        assert evidence_bundle.claim(bundle.id)
+        evidence_bundle.build(bundle, scope, lambda done: None)
+        db.session.commit()
+        return bundle.id
+
+
 # How to make the object each parameter names, inside the owner's case.
 FACTORIES: dict[str, Callable[[Any, dict[str, Any], int], int]] = {
     "case_id": lambda app, case, owner: case["id"],
@@ -173,6 +194,7 @@ FACTORIES: dict[str, Callable[[Any, dict[str, Any], int], int]] = {
     "rung": lambda app, case, owner: "first_report",
     "link_id": _link,
     "matter_id": lambda app, case, owner: _link(app, case, owner, confirm=True),
+    "matter_bundle_id": _matter_bundle,
 }
 
 

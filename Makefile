@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CASES  ?= 100000
 SECONDS ?= 20
 
-.PHONY: install dev run test test-sqlite test-postgresql lint bench chaos clean
+.PHONY: install dev run test test-sqlite test-postgresql lint audit bench chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ lint: dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/bandit -q -r advocate tasks -lll
+
+# Known-vulnerable dependencies (pip-audit, PyPI's advisory data). Needs the network: with no
+# vulnerability service reachable every package is reported as not audited, and --strict
+# makes that a failure rather than a silent pass.
+audit: dev
+	$(BIN)/pip freeze --exclude-editable > $(VENV)/requirements-audit.txt
+	$(BIN)/pip-audit --strict --progress-spinner off --no-deps -r $(VENV)/requirements-audit.txt
 
 # More rounds of the fault harness (SIGKILLed web workers) than make test runs.
 chaos: dev

@@ -71,3 +71,39 @@ def test_contact_details_notes_and_incident_text_are_not_stored_in_plaintext(
     assert b"Plain Name" in raw  # proves the bytes read are the database
     for field, secret in SECRETS.items():
         assert secret.encode() not in raw, field
+
+
+def test_letter_bodies_are_not_stored_in_plaintext(client, make_user, api_token, app):
+    """A drafted, edited and finalised letter: its body (which quotes the client's account of
+    what happened) is encrypted in the database; the subject line and recipient are not."""
+    from tests.letter_cases import letter_ready_case
+
+    user = make_user()
+    headers = api_token(user.email)
+    case = letter_ready_case(app, user.id)
+    drafted = client.post(
+        f"/api/v1/cases/{case['id']}/letters",
+        json={
+            "template": "oic_follow_up",
+            "recipient": {"name": "Sgt Plainrecipient", "organisation": "NSW Police"},
+        },
+        headers=headers,
+    )
+    assert drafted.status_code == 201, drafted.json
+    secret = "zq-letter-words: she has moved to the refuge on Quokka Street"
+    body = drafted.json["body"] + "\n\n" + secret
+    edited = client.patch(
+        f"/api/v1/letters/{drafted.json['id']}", json={"body": body}, headers=headers
+    )
+    assert edited.status_code == 200
+    final = client.post(f"/api/v1/letters/{drafted.json['id']}/finalize", headers=headers)
+    assert final.status_code == 200
+    from advocate.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+        path = Path(db.engine.url.database or "")
+    raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    assert b"Sgt Plainrecipient" in raw  # the bytes read are the database
+    assert b"zq-letter-words" not in raw
+    assert b"Quokka Street" not in raw

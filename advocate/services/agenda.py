@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
@@ -17,10 +18,12 @@ from advocate.models import Case, Client, Deadline, User
 from advocate.models.base import utcnow
 from advocate.models.deadlines import DEADLINE_STATUSES
 from advocate.services import access, clock
+from advocate.services.cases import count_label
 from advocate.services.errors import ValidationFailed
 
 WEEK = timedelta(days=7)
 BOARD_LIMIT = 10
+BOARD_COUNT_LIMIT = 99
 
 
 def _mine(user: User) -> Select[Deadline]:
@@ -82,58 +85,55 @@ class Board:
     overdue: list[Deadline]
     today: list[Deadline]
     week: list[Deadline]
-    # How many each bucket holds in all; the lists stop at BOARD_LIMIT.
+    # How many each bucket holds, counted up to BOARD_COUNT_LIMIT + 1; the lists stop at
+    # BOARD_LIMIT.
     totals: dict[str, int]
+
+    def total_label(self, bucket: str) -> str:
+        return count_label(self.totals[bucket], BOARD_COUNT_LIMIT)
 
 
 def board(user: User, now: datetime | None = None) -> Board:
     """Pending deadlines: overdue, due later today, due in the rest of the coming week.
 
-    One query: each deadline is put in its bucket, numbered within it and counted, so the
-    page gets the first BOARD_LIMIT of each bucket and the true totals, however many the
-    caseworker has overdue."""
+    Each bucket is its own index range (user, status, due date), read to its first
+    BOARD_LIMIT rows and counted up to BOARD_COUNT_LIMIT: four short queries whatever the
+    caseworker's backlog, and a long overdue list never crowds out what is due today."""
     b = bounds(now)
-    bucket = case(
-        (Deadline.due_at < b.now, "overdue"),
-        (Deadline.due_at < b.today_ends, "today"),
-        else_="week",
-    )
-    ranked = (
-        select(
-            Deadline.id.label("id"),
-            bucket.label("bucket"),
-            func.row_number()
-            .over(partition_by=bucket, order_by=(Deadline.due_at, Deadline.id))
-            .label("position"),
-            func.count().over(partition_by=bucket).label("total"),
+    ranges = {
+        "overdue": (None, b.now),
+        "today": (b.now, b.today_ends),
+        "week": (b.today_ends, b.week_ends),
+    }
+
+    def pending(low: datetime | None, high: datetime) -> Select[Deadline]:
+        statement = _mine(user).where(Deadline.status == "pending", Deadline.due_at < high)
+        return statement if low is None else statement.where(Deadline.due_at >= low)
+
+    def capped_count(low: datetime | None, high: datetime) -> Any:
+        first = (
+            pending(low, high)
+            .with_only_columns(Deadline.id)
+            .limit(BOARD_COUNT_LIMIT + 1)
+            .subquery()
         )
-        .join(Case, Case.id == Deadline.case_id)
-        .where(
-            Deadline.for_user_id == user.id,
-            access.case_visibility(user),
-            Deadline.status == "pending",
-            Deadline.due_at < b.week_ends,
+        return select(func.count()).select_from(first).scalar_subquery()
+
+    counts = db.session.execute(
+        select(*(capped_count(*ranges[name]).label(name) for name in ranges))
+    ).one()
+    lists = {
+        name: list(
+            db.session.execute(
+                pending(low, high).order_by(Deadline.due_at, Deadline.id).limit(BOARD_LIMIT)
+            )
+            .scalars()
+            .unique()
         )
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Deadline, ranked.c.bucket, ranked.c.total)
-        .join(ranked, ranked.c.id == Deadline.id)
-        .where(ranked.c.position <= BOARD_LIMIT)
-        .options(
-            joinedload(Deadline.case)
-            .load_only(Case.id, Case.reference)
-            .joinedload(Case.client)
-            .load_only(Client.id, Client.full_name, Client.preferred_name)
-        )
-        .order_by(Deadline.due_at, Deadline.id)
-    ).all()
-    buckets: dict[str, list[Deadline]] = {"overdue": [], "today": [], "week": []}
-    totals = dict.fromkeys(buckets, 0)
-    for deadline, name, total in rows:
-        buckets[name].append(deadline)
-        totals[name] = total
-    return Board(buckets["overdue"], buckets["today"], buckets["week"], totals)
+        for name, (low, high) in ranges.items()
+    }
+    totals = {name: int(getattr(counts, name)) for name in ranges}
+    return Board(lists["overdue"], lists["today"], lists["week"], totals)
 
 
 @dataclass(frozen=True)

@@ -243,6 +243,7 @@ class Pools:
         fake.seed_instance(seed)
         words = [w.lower() for w in fake.words(nb=400)]
         dice = random.Random(seed)  # noqa: S311  (synthetic data, not secrets)
+        users = [fake.user_name().lower() for _ in range(400)]  # Faker is slow: a pool
         first_names = list(dict.fromkeys(fake.first_name() for _ in range(600)))
         last_names = list(dict.fromkeys(fake.last_name() for _ in range(600)))
         people = []
@@ -250,7 +251,7 @@ class Pools:
             # At most 15 of [a-z0-9_] and numbered: a valid handle on every platform Advocate
             # normalises (X allows 15), and one handle is one person.
             word = re.sub(r"[^a-z0-9]", "", dice.choice(words))[:5] or "anon"
-            user = re.sub(r"[^a-z0-9]", "", fake.user_name().lower())[:4]
+            user = re.sub(r"[^a-z0-9]", "", dice.choice(users))[:4]
             handle = f"{word}_{user}{n}"[:15]
             platform = dice.choices(list(PLATFORM_WEIGHTS), list(PLATFORM_WEIGHTS.values()))[0]
             people.append(
@@ -496,10 +497,19 @@ def plan_chunk(run: SeedRun, first: int, size: int, bench_case: int) -> list[Cas
 
 
 def _perpetrator(run: SeedRun) -> Perpetrator:
-    """A few prolific perpetrators harass many clients; most appear once or twice."""
+    """A few prolific perpetrators harass many clients; most appear once or twice.
+
+    With a pool of 0.6 per case: one perpetrator in ten of a case is one of the prolific 0.2 %
+    of the pool (~100 clients each at 100,000 cases, ~50 at 2,000), one in seven is a repeat
+    offender (the next 10 %, ~3 clients each), the rest anyone (~1.5 each, many just one).
+    """
     pool = run.pools.perpetrators
-    if run.rng.random() < 0.3:
-        return pool[run.rng.randrange(max(1, len(pool) // 100))]
+    roll = run.rng.random()
+    prolific = max(5, len(pool) // 500)
+    if roll < 0.10:
+        return pool[run.rng.randrange(prolific)]
+    if roll < 0.25:
+        return pool[prolific + run.rng.randrange(max(1, len(pool) // 10))]
     return pool[run.rng.randrange(len(pool))]
 
 
@@ -871,7 +881,8 @@ def seed_demo(
     say = progress or (lambda message: None)
     now = utcnow()
     rng = random.Random(seed)  # noqa: S311  (synthetic data, not secrets)
-    pools = Pools.build(seed, perpetrators=max(50, cases_count // 20))
+    # 0.6 perpetrators per case, within the 80,000 fiction phone numbers (one each).
+    pools = Pools.build(seed, perpetrators=min(80_000, max(50, cases_count * 6 // 10)))
     bench_case = max(1, cases_count // 2)
     with db.engine.begin() as conn:
         run = SeedRun(conn, rng, pools, now, offences=sorted(cases.offence_keys()))

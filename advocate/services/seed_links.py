@@ -154,7 +154,7 @@ def _decide(run: SeedRun, a: int, b: int) -> str:
         both = a in links.anchor and b in links.anchor
         return "confirmed" if both else "suggested"
     roll = run.rng.random()
-    if roll < 0.3:
+    if roll < 0.2:
         root_a, root_b = _find(links, a), _find(links, b)
         merged = links.size.get(root_a, 1) + (0 if root_a == root_b else links.size.get(root_b, 1))
         if merged <= MATTER_MAX:

@@ -219,7 +219,8 @@ def headers_for(endpoint: Endpoint, cookie: str, token: str) -> dict[str, str]:
 
 def probe(url: str, endpoint: Endpoint, headers: dict[str, str]) -> tuple[int, int | None]:
     """One request: its status and its SQL statement count."""
-    body = endpoint.body.replace("{n}", "probe").encode() if endpoint.body else None
+    unique = f"probe-{secrets.token_hex(4)}"
+    body = endpoint.body.replace("{n}", unique).encode() if endpoint.body else None
     request = urllib.request.Request(url, data=body, headers=headers, method=endpoint.method)
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -258,6 +259,7 @@ def wrk(
         "BENCH_EXPECT": str(endpoint.expect),
         "BENCH_METHOD": endpoint.method,
         "BENCH_BODY": endpoint.body or "",
+        "BENCH_RUN": secrets.token_hex(4),
     }
     result = subprocess.run([*command, url], capture_output=True, text=True, env=env, check=False)
     line = next((x for x in reversed(result.stdout.splitlines()) if x.startswith("{")), None)
@@ -292,7 +294,7 @@ def measure(
     # a concurrency above the number of workers adds to every percentile. One request first,
     # answered only once the workers have worked off what the run above left queued.
     probe(url, endpoint, headers)
-    alone = wrk(url, max(2, settings.seconds // 4), 1, headers, endpoint)
+    alone = wrk(url, max(1, settings.seconds // 4), 1, headers, endpoint)
     result["alone_p50_ms"], result["alone_p95_ms"] = alone["p50_ms"], alone["p95_ms"]
     if result["bad_status"] or result["socket_errors"]:
         log(

@@ -109,6 +109,12 @@ def _in_process_row(label: str, m: dict[str, Any], target: str) -> str:
 
 
 def _row(label: str, m: dict[str, Any], floor_rps: float, target: str) -> str:
+    if m.get("requests") == 0:  # every request outlasted the run: nothing to take a p50 of
+        queries = "—" if m.get("queries") is None else str(m["queries"])
+        return (
+            f"| {label} | no request finished in the run | | | 0 | 0% | {queries} "
+            f"| {m['alone_p95_ms']:.1f} | {target} |"
+        )
     share = f"{m['rps'] / floor_rps:.0%}" if floor_rps else "—"
     queries = "—" if m.get("queries") is None else str(m["queries"])
     return (

@@ -88,6 +88,19 @@ def _encryption_keys(raw: str, name: str) -> list[str]:
     return keys
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A Flask-Limiter limit such as "600 per minute" (several joined by ";")."""
+    from limits import parse_many
+
+    value = (env.get(name) or default).strip()
+    try:
+        if not parse_many(value):
+            raise ValueError(value)
+    except ValueError:
+        raise ConfigError(name, 'must be a rate such as "600 per minute"') from None
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment (``os.environ`` by default)."""
     env = os.environ if env is None else env
@@ -163,6 +176,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MAIL_USE_TLS": _bool(env, "ADVOCATE_MAIL_USE_TLS", False),
         "MAIL_SENDER": env.get("ADVOCATE_MAIL_SENDER") or "advocate@localhost",
         "RATELIMIT_STORAGE_URI": env.get("ADVOCATE_RATELIMIT_STORAGE_URI") or "memory://",
+        "API_RATE_LIMIT": _rate_limit(env, "ADVOCATE_API_RATE_LIMIT", "600 per minute"),
         "PRODUCTION": production,
         "COUNT_QUERIES": _bool(env, "ADVOCATE_COUNT_QUERIES", False),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
 
@@ -38,11 +38,16 @@ def authenticate() -> ResponseReturnValue | None:
     return None
 
 
+def _api_rate_limit() -> str:
+    return str(current_app.config.get("API_RATE_LIMIT") or "600 per minute")
+
+
 def api_blueprint(name: str, description: str) -> Blueprint:
     blueprint = Blueprint(f"api_{name}", __name__, url_prefix=PREFIX, description=description)
     blueprint.before_request(authenticate)
     csrf.exempt(blueprint)
-    limiter.limit("600 per minute")(blueprint)
+    # Per client address; ADVOCATE_API_RATE_LIMIT (read per request, so each app's own).
+    limiter.limit(_api_rate_limit)(blueprint)
     return blueprint
 
 

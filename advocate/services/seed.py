@@ -10,14 +10,15 @@ processing, so encrypted columns are encrypted as they are in normal use. Ids ar
 here (the database is empty) and sequences are moved past them at the end, which lets one pass
 build related rows without reading anything back.
 
-Each aggregate has one function taking ``(run, chunk)``; ``CHUNK_STEPS`` calls them in order for
-every chunk of cases. A new aggregate (ladder steps, identifiers, letters …) adds its function
-to that list; ``CaseSeed.perpetrators`` is there for the identifiers to reuse.
+Each aggregate has one function taking ``(run, chunk)``; ``chunk_steps()`` lists them in order
+for every chunk of cases. Perpetrators, identifiers and links live in ``seed_links``; the
+ladder, letters and reminders in ``seed_ladder``.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -179,6 +180,18 @@ CLOSED_REASONS = (
 )
 
 
+# Landline blocks ACMA reserves for fiction in each area code: (0X) 5550 xxxx and 7010 xxxx,
+# 80,000 numbers no one answers; one per perpetrator so a phone identifies one person.
+FICTION_LANDLINE_BLOCKS = tuple(
+    (area, block) for area in ("2", "3", "7", "8") for block in ("5550", "7010")
+)
+
+
+def fiction_landline(n: int) -> str:
+    area, block = FICTION_LANDLINE_BLOCKS[n % len(FICTION_LANDLINE_BLOCKS)]
+    return f"(0{area}) {block} {(n // len(FICTION_LANDLINE_BLOCKS)) % 10_000:04d}"
+
+
 @dataclass
 class Perpetrator:
     """Someone harassing clients; the same one may appear in many cases (link signals)."""
@@ -187,6 +200,8 @@ class Perpetrator:
     email: str
     phone: str
     platform: str
+    n: int = 0  # position in the pool: what the identifiers' cache is keyed by
+    name: str = ""
 
 
 @dataclass
@@ -201,8 +216,14 @@ class CaseSeed:
     perpetrators: list[Perpetrator]
     reference: str = ""
     reference_values: list[str] = field(default_factory=list)
+    # (kind, normalised value, row id) of each reference number: link signals and ladder steps.
+    reference_keys: list[tuple[str, str, int]] = field(default_factory=list)
     timeline_target: int | None = None  # the benchmark case tops up to this many entries
     timeline_count: int = 0
+    country: str = "unknown"  # where the perpetrator is (set by seed_cases)
+    offences: list[str] = field(default_factory=list)
+    summary: str = ""
+    ladder_rungs: list[str] = field(default_factory=list)  # rungs acted on (set by the ladder)
 
 
 @dataclass
@@ -222,21 +243,30 @@ class Pools:
         fake.seed_instance(seed)
         words = [w.lower() for w in fake.words(nb=400)]
         dice = random.Random(seed)  # noqa: S311  (synthetic data, not secrets)
+        users = [fake.user_name().lower() for _ in range(400)]  # Faker is slow: a pool
+        first_names = list(dict.fromkeys(fake.first_name() for _ in range(600)))
+        last_names = list(dict.fromkeys(fake.last_name() for _ in range(600)))
         people = []
         for n in range(perpetrators):
-            handle = f"{dice.choice(words)}_{fake.user_name()}"[:30]
+            # At most 15 of [a-z0-9_] and numbered: a valid handle on every platform Advocate
+            # normalises (X allows 15), and one handle is one person.
+            word = re.sub(r"[^a-z0-9]", "", dice.choice(words))[:5] or "anon"
+            user = re.sub(r"[^a-z0-9]", "", dice.choice(users))[:4]
+            handle = f"{word}_{user}{n}"[:15]
             platform = dice.choices(list(PLATFORM_WEIGHTS), list(PLATFORM_WEIGHTS.values()))[0]
             people.append(
                 Perpetrator(
                     handle=handle,
                     email=f"{handle}@example.net",
-                    phone=FICTION_MOBILES[n % len(FICTION_MOBILES)],
+                    phone=fiction_landline(n),
                     platform=platform,
+                    n=n,
+                    name=f"{dice.choice(first_names)} {dice.choice(last_names)}",
                 )
             )
         return cls(
-            first_names=list(dict.fromkeys(fake.first_name() for _ in range(600))),
-            last_names=list(dict.fromkeys(fake.last_name() for _ in range(600))),
+            first_names=first_names,
+            last_names=last_names,
             addresses=[fake.address().replace("\n", ", ") for _ in range(500)],
             perpetrators=people,
         )
@@ -263,6 +293,9 @@ class SeedRun:
     )
     info: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    user_names: dict[int, str] = field(default_factory=dict)
+    # What a step keeps from one chunk to the next (identifier holders, render budget …).
+    state: dict[str, Any] = field(default_factory=dict)
 
     def new_id(self, table: Table) -> int:
         value = self.next_ids.get(table.name, 1)
@@ -405,6 +438,7 @@ def seed_people(run: SeedRun, password: str) -> None:
             },
         )
         run.record(joined, None, "user.created", "user", user_id)
+        run.user_names[user_id] = name
         if role == "admin":
             run.admin_id = user_id
         elif role == "supervisor":
@@ -463,10 +497,19 @@ def plan_chunk(run: SeedRun, first: int, size: int, bench_case: int) -> list[Cas
 
 
 def _perpetrator(run: SeedRun) -> Perpetrator:
-    """A few prolific perpetrators harass many clients; most appear once or twice."""
+    """A few prolific perpetrators harass many clients; most appear once or twice.
+
+    With a pool of 0.6 per case: one perpetrator in ten of a case is one of the prolific 0.2 %
+    of the pool (~100 clients each at 100,000 cases, ~50 at 2,000), one in seven is a repeat
+    offender (the next 10 %, ~3 clients each), the rest anyone (~1.5 each, many just one).
+    """
     pool = run.pools.perpetrators
-    if run.rng.random() < 0.3:
-        return pool[run.rng.randrange(max(1, len(pool) // 100))]
+    roll = run.rng.random()
+    prolific = max(5, len(pool) // 500)
+    if roll < 0.10:
+        return pool[run.rng.randrange(prolific)]
+    if roll < 0.25:
+        return pool[prolific + run.rng.randrange(max(1, len(pool) // 10))]
     return pool[run.rng.randrange(len(pool))]
 
 
@@ -531,6 +574,9 @@ def seed_cases(run: SeedRun, chunk: list[CaseSeed]) -> None:
             harm=harm_types[0].replace("_", " ").capitalize(), platform=platform
         )
         offences = run.rng.sample(run.offences, k=min(len(run.offences), run.rng.randint(0, 2)))
+        if case.timeline_target and not offences:  # the benchmark case can have any letter
+            offences = run.offences[:2]
+        case.country, case.offences, case.summary = run.pick(COUNTRY_WEIGHTS), offences, summary
         run.add(
             cases_table,
             {
@@ -539,7 +585,7 @@ def seed_cases(run: SeedRun, chunk: list[CaseSeed]) -> None:
                 "client_id": case.client_id,
                 "summary": summary,
                 "state": case.state,
-                "perpetrator_country": run.pick(COUNTRY_WEIGHTS),
+                "perpetrator_country": case.country,
                 "offences": offences,
                 "immediate_danger": run.rng.random() < 0.03,
                 "status": case.status,
@@ -598,11 +644,14 @@ def seed_references(run: SeedRun, chunk: list[CaseSeed]) -> None:
     """~3 reference numbers a case; about 2 % of cases share one with other cases."""
     refs = _table(ReferenceNumber)
     for case in chunk:
-        count = 3 if case.timeline_target else run.rng.choice((0, 1, 2, 3, 3, 4, 5, 6))
+        count = 0 if case.timeline_target else run.rng.choice((0, 1, 2, 3, 3, 4, 5, 6))
         values: list[tuple[str, str]] = []
         for _ in range(count):
             kind = run.pick(REFERENCE_WEIGHTS)
             values.append((kind, _reference_value(run, kind, case.created_at.year)))
+        if case.timeline_target:  # the numbers every letter to police quotes
+            for kind in ("police_event", "reportcyber", "platform_report"):
+                values.append((kind, _reference_value(run, kind, case.created_at.year)))
         if case.id == 1 or case.timeline_target:  # a known pair: the first and the bench case
             values.append(run.shared_references[0])
             run.info["linked_reference"] = run.shared_references[0][1]
@@ -642,6 +691,7 @@ def seed_references(run: SeedRun, chunk: list[CaseSeed]) -> None:
                 actor_id=case.owner_id,
             )
             case.reference_values.append(value)
+            case.reference_keys.append((kind, value.upper(), reference_id))
 
 
 def seed_deadlines(run: SeedRun, chunk: list[CaseSeed]) -> None:
@@ -734,14 +784,22 @@ def seed_incidents(run: SeedRun, chunk: list[CaseSeed]) -> None:
             )
 
 
-# The aggregates, in order. Add a function here for a new one (it receives every chunk).
-CHUNK_STEPS: list[Callable[[SeedRun, list[CaseSeed]], None]] = [
-    seed_clients,
-    seed_cases,
-    seed_references,
-    seed_deadlines,
-    seed_incidents,  # last: it fills the benchmark case's timeline to its target
-]
+def chunk_steps() -> list[Callable[[SeedRun, list[CaseSeed]], None]]:
+    """The aggregates, in order; each receives every chunk. Add a function here for a new one.
+    (The step modules import this one, so they are imported here, not at the top.)"""
+    from advocate.services import seed_ladder, seed_links
+
+    return [
+        seed_clients,
+        seed_cases,
+        seed_references,
+        seed_links.seed_identifiers,  # perpetrators, identifiers, suggestions
+        seed_ladder.seed_ladder,  # steps, events and their follow-up deadlines
+        seed_ladder.seed_letters,
+        seed_deadlines,
+        seed_incidents,  # last to write timeline: it fills the benchmark case's to its target
+        seed_ladder.seed_reminders,  # reads every deadline the chunk buffered
+    ]
 
 
 # --- the audit trail, chained in one pass ------------------------------------------------
@@ -823,7 +881,8 @@ def seed_demo(
     say = progress or (lambda message: None)
     now = utcnow()
     rng = random.Random(seed)  # noqa: S311  (synthetic data, not secrets)
-    pools = Pools.build(seed, perpetrators=max(50, cases_count // 20))
+    # 0.6 perpetrators per case, within the 80,000 fiction phone numbers (one each).
+    pools = Pools.build(seed, perpetrators=min(80_000, max(50, cases_count * 6 // 10)))
     bench_case = max(1, cases_count // 2)
     with db.engine.begin() as conn:
         run = SeedRun(conn, rng, pools, now, offences=sorted(cases.offence_keys()))
@@ -833,13 +892,18 @@ def seed_demo(
             (kind, _reference_value(run, kind, now.year - run.rng.randint(0, 2))) for kind in kinds
         ]
         seed_people(run, password)
+        steps = chunk_steps()
         for first in range(1, cases_count + 1, CHUNK):
             size = min(CHUNK, cases_count - first + 1)
             chunk = plan_chunk(run, first, size, bench_case)
-            for step in CHUNK_STEPS:
+            for step in steps:
                 step(run, chunk)
             run.flush()
             say(f"  {first + size - 1:,} of {cases_count:,} cases")
+        from advocate.services import seed_ladder, seed_links
+
+        seed_links.finish_matters(run)
+        seed_ladder.finish_reminders(run)
         _linked_pair(run)
         seed_audit(run)
         _reset_sequences(conn)

@@ -36,7 +36,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from tests.perf.endpoints import ENDPOINTS, NOT_HTTP, Endpoint
+from tests.perf.endpoints import ENDPOINTS, IN_PROCESS, Endpoint
 from tests.perf.report import evaluate, markdown
 from tests.services import create_database, start_postgres
 
@@ -219,7 +219,8 @@ def headers_for(endpoint: Endpoint, cookie: str, token: str) -> dict[str, str]:
 
 def probe(url: str, endpoint: Endpoint, headers: dict[str, str]) -> tuple[int, int | None]:
     """One request: its status and its SQL statement count."""
-    body = endpoint.body.replace("{n}", "probe").encode() if endpoint.body else None
+    unique = f"probe-{secrets.token_hex(4)}"
+    body = endpoint.body.replace("{n}", unique).encode() if endpoint.body else None
     request = urllib.request.Request(url, data=body, headers=headers, method=endpoint.method)
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -258,6 +259,7 @@ def wrk(
         "BENCH_EXPECT": str(endpoint.expect),
         "BENCH_METHOD": endpoint.method,
         "BENCH_BODY": endpoint.body or "",
+        "BENCH_RUN": secrets.token_hex(4),
     }
     result = subprocess.run([*command, url], capture_output=True, text=True, env=env, check=False)
     line = next((x for x in reversed(result.stdout.splitlines()) if x.startswith("{")), None)
@@ -292,7 +294,7 @@ def measure(
     # a concurrency above the number of workers adds to every percentile. One request first,
     # answered only once the workers have worked off what the run above left queued.
     probe(url, endpoint, headers)
-    alone = wrk(url, max(2, settings.seconds // 4), 1, headers, endpoint)
+    alone = wrk(url, max(1, settings.seconds // 4), 1, headers, endpoint)
     result["alone_p50_ms"], result["alone_p95_ms"] = alone["p50_ms"], alone["p95_ms"]
     if result["bad_status"] or result["socket_errors"]:
         log(
@@ -351,6 +353,9 @@ def environment(database: str, workdir: Path) -> Iterator[dict[str, str] | None]
         "ADVOCATE_BLIND_INDEX_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "ADVOCATE_BROKER_URL": "memory://",
         "ADVOCATE_COUNT_QUERIES": "true",
+        # The load generator is one client address: the API's per-address limit (600 a
+        # minute by default) would turn the identifier match into a benchmark of 429s.
+        "ADVOCATE_API_RATE_LIMIT": "10000000 per minute",
         "ADVOCATE_PRODUCTION": "false",  # plain HTTP on loopback; everything else as deployed
         "PYTHONPATH": str(ROOT),
     }
@@ -422,7 +427,7 @@ def run_pass(database: str, settings: Settings) -> dict[str, Any]:
             for endpoint in ENDPOINTS:
                 rule = endpoint.rule or endpoint.path
                 if rule not in rules:
-                    reason = f"no route {rule} yet (comes with the {endpoint.needs} branch)"
+                    reason = f"no route {rule} in the app"
                     result["skipped"][endpoint.name] = reason
                     log(f"  {endpoint.name:18} skipped: {reason}")
                     continue
@@ -431,12 +436,46 @@ def run_pass(database: str, settings: Settings) -> dict[str, Any]:
                 )
             memory = worker_memory_mb(served.process)
             result["worker_rss_mb"], result["worker_peak_rss_mb"] = memory
-        for name, (_, branch) in NOT_HTTP.items():
-            reason = f"needs the {branch} branch"
-            result["skipped"][name] = reason
-            log(f"  {name:18} skipped: {reason}")
         log(f"  web worker RSS {result['worker_rss_mb']} MB, peak {result['worker_peak_rss_mb']}")
+        in_process(env, result)
         return result
+
+
+def in_process(env: dict[str, str], result: dict[str, Any]) -> None:
+    """The sweep, letter finalise and the match query, against the same database (after the
+    HTTP runs: it adds rows). The match query goes with the identifier_match endpoint."""
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.perf.inprocess"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
+    if out.returncode != 0 or line is None:
+        raise SystemExit(f"tests.perf.inprocess failed:\n{out.stdout}\n{out.stderr}")
+    measured = json.loads(line)
+    for item in IN_PROCESS:
+        m = measured[item.name]
+        result["endpoints"][item.name] = m
+        if item.name == "identifier_match_query" and "identifier_match" in result["endpoints"]:
+            result["endpoints"]["identifier_match"]["match_query"] = m
+    match = measured["identifier_match_query"]
+    letter = measured["letter_finalise"]
+    sweep = measured["deadline_sweep"]
+    log(
+        f"  {'match query':18} p50 {match['p50_ms']:7.3f} ms  p95 {match['p95_ms']:7.3f} ms"
+        f"  over {match['identifiers']:,} identifiers (up to {match['holders_max']} holders)"
+    )
+    log(
+        f"  {'letter_finalise':18} p50 {letter['p50_ms']:7.2f} ms  p95 {letter['p95_ms']:7.2f} ms"
+        f"  {letter['queries']} queries  ({letter['rounds']} rounds)"
+    )
+    log(
+        f"  {'deadline_sweep':18} {sweep['reminders']:,} reminders in {sweep['seconds']} s"
+        f"  {sweep['queries']} queries"
+    )
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 -- wrk script for the Advocate benchmark.
 -- Environment: BENCH_EXPECT (status counted as good, default 200), BENCH_METHOD, BENCH_BODY
--- (a request body; "{n}" in it becomes a number unique to the request).
+-- (a request body; "{n}" in it becomes a number unique to the request), BENCH_RUN.
 -- At the end it prints one JSON line: requests, duration, latency percentiles, bad statuses.
 
 local threads = {}
@@ -19,10 +19,12 @@ function init(args)
 end
 
 local body_template = os.getenv("BENCH_BODY")
+-- Unique to this wrk run, so a body "{n}" never repeats across runs (warm-up, load, alone).
+local run_id = os.getenv("BENCH_RUN") or "0"
 if body_template and body_template ~= "" then
   function request()
     counter = counter + 1
-    local body = string.gsub(body_template, "{n}", tid .. "-" .. counter)
+    local body = string.gsub(body_template, "{n}", run_id .. "-" .. tid .. "-" .. counter)
     return wrk.format(nil, nil, nil, body)
   end
 end

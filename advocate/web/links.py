@@ -244,14 +244,17 @@ def reject(link_id: int) -> ResponseReturnValue:
 @bp.route("/links/matters/<int:matter_id>")
 def matter(matter_id: int) -> ResponseReturnValue:
     view = matters.matter_view(matter_id, current_user)
-    audit.record("matter.viewed", object_type="matter", object_id=view.id)
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "links/matter.html",
         matter=view,
         country_labels=COUNTRY_LABELS,
         bundle_form=BundleForm(),
     )
+    # Recorded after rendering: the commit expires every row the page loaded, and the
+    # template would read each one again (hundreds of queries on a large matter).
+    audit.record("matter.viewed", object_type="matter", object_id=view.id)
+    db.session.commit()
+    return page
 
 
 @bp.route("/links/matters/<int:matter_id>/bundle", methods=["POST"])

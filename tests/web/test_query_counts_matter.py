@@ -82,15 +82,6 @@ def _grow(
         return matter_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "advocate/web/links.py matter(): db.session.commit() after matters.matter_view() "
-        "expires every loaded incident, case and profile, and the template reloads each one "
-        "by primary key (one statement per incident shown). Record the audit event and "
-        "commit before building the view (or render, then commit) and this passes."
-    ),
-)
 @pytest.mark.parametrize("role", ["caseworker", "supervisor"])
 def test_the_linked_matter_page_runs_the_same_number_of_queries_at_two_sizes(
     app: Any, client: Any, make_user: Any, role: str

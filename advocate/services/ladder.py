@@ -222,21 +222,24 @@ def _reference_missing(rung: Rung, step: LadderStep, reference_kinds: set[str]) 
 
 
 def _open_follow_ups(case: Case) -> dict[int, Deadline]:
-    rows = db.session.execute(
-        select(Deadline)
-        .where(
-            Deadline.case_id == case.id,
-            Deadline.status == "pending",
-            Deadline.kind == "ladder_follow_up",
-            Deadline.source_type == SOURCE_TYPE,
-        )
-        .order_by(Deadline.due_at)
-    ).scalars()
-    found: dict[int, Deadline] = {}
-    for deadline in rows:
-        if deadline.source_id is not None:
-            found.setdefault(deadline.source_id, deadline)
-    return found
+    def load() -> dict[int, Deadline]:
+        rows = db.session.execute(
+            select(Deadline)
+            .where(
+                Deadline.case_id == case.id,
+                Deadline.status == "pending",
+                Deadline.kind == "ladder_follow_up",
+                Deadline.source_type == SOURCE_TYPE,
+            )
+            .order_by(Deadline.due_at)
+        ).scalars()
+        found: dict[int, Deadline] = {}
+        for deadline in rows:
+            if deadline.source_id is not None:
+                found.setdefault(deadline.source_id, deadline)
+        return found
+
+    return dict(memo.remembered(("ladder_follow_ups", case.id), load))
 
 
 def _steps(case: Case) -> dict[str, LadderStep]:
@@ -479,11 +482,14 @@ def record_event(
 
 
 def _events(case: Case) -> list[LadderEvent]:
+    # Each event's step and reference number are the case's own, already read (and held
+    # for the request) by these two: the events' links to them resolve without a query.
+    _steps(case)
+    references.list_references(case)
     return list(
         db.session.execute(
             select(LadderEvent)
             .where(LadderEvent.case_id == case.id)
-            .options(selectinload(LadderEvent.step), selectinload(LadderEvent.reference_number))
             .order_by(LadderEvent.at, LadderEvent.id)
         ).scalars()
     )

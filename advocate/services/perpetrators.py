@@ -22,7 +22,7 @@ from advocate.models import (
     User,
 )
 from advocate.models.perpetrators import IDENTIFIER_LABELS
-from advocate.services import audit, linking, timeline
+from advocate.services import audit, linking, memo, timeline
 from advocate.services.access import case_visibility
 from advocate.services.crypto import blind_index
 from advocate.services.errors import Conflict, NotFound, ValidationFailed
@@ -117,11 +117,14 @@ def get_perpetrator(case: Case, perpetrator_id: int) -> Perpetrator:
 
 
 def list_perpetrators(case: Case) -> list[Perpetrator]:
-    return list(
-        db.session.execute(
-            select(Perpetrator).where(Perpetrator.case_id == case.id).order_by(Perpetrator.id)
-        ).scalars()
-    )
+    def load() -> list[Perpetrator]:
+        return list(
+            db.session.execute(
+                select(Perpetrator).where(Perpetrator.case_id == case.id).order_by(Perpetrator.id)
+            ).scalars()
+        )
+
+    return list(memo.remembered(("perpetrators", case.id), load))
 
 
 # --- identifiers ---------------------------------------------------------------------------

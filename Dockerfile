@@ -6,6 +6,7 @@ COPY advocate ./advocate
 COPY tasks ./tasks
 COPY templates ./templates
 COPY migrations ./migrations
+COPY gunicorn.conf.py ./
 RUN pip install --no-cache-dir -e . && useradd --system --uid 10001 advocate \
     && mkdir -p /data && chown advocate /data
 USER advocate

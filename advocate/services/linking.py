@@ -196,17 +196,30 @@ def links_for_case(case: Case, viewer: User) -> list[LinkView]:
         ).scalars()
     )
     other_ids = {link.other(case.id) for link in rows}
-    others = {
-        c.id: c
-        for c in db.session.execute(
-            select(Case).where(Case.id.in_(other_ids)).options(selectinload(Case.owner))
-        ).scalars()
-    }
-    visible = _visible_ids(viewer, other_ids)
+    # The other cases' references, their caseworkers and whether the viewer may open each:
+    # one narrow query, not the whole case and owner rows.
+    others = (
+        {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    Case.id,
+                    Case.reference,
+                    User.name,
+                    User.email,
+                    case_visibility(viewer).label("visible"),
+                )
+                .join(User, User.id == Case.owner_id)
+                .where(Case.id.in_(other_ids))
+            )
+        }
+        if other_ids
+        else {}
+    )
     views = []
     for link in rows:
         other = others[link.other(case.id)]
-        shown = other.id in visible
+        shown = bool(other.visible)
         views.append(
             LinkView(
                 id=link.id,
@@ -217,7 +230,7 @@ def links_for_case(case: Case, viewer: User) -> list[LinkView]:
                 matched_on=link.matched_on,
                 matched_on_label=matched_on_label(link.matched_on),
                 status=link.status,
-                contact=Contact(other.owner.name, other.owner.email),
+                contact=Contact(other.name, other.email),
                 can_decide=viewer.sees_every_case or shown,
                 created_at=link.created_at,
                 decided_at=link.decided_at,

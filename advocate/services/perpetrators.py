@@ -221,12 +221,10 @@ def add_identifier(
 
 
 def list_identifiers(case: Case) -> list[Identifier]:
+    list_perpetrators(case)  # read once a request; each identifier's profile resolves from it
     return list(
         db.session.execute(
-            select(Identifier)
-            .where(Identifier.case_id == case.id)
-            .options(selectinload(Identifier.perpetrator))
-            .order_by(Identifier.id)
+            select(Identifier).where(Identifier.case_id == case.id).order_by(Identifier.id)
         ).scalars()
     )
 

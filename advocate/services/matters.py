@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import load_only, selectinload
 
 from advocate.extensions import db
 from advocate.models import (
@@ -26,7 +27,7 @@ from advocate.services import linking
 from advocate.services.access import case_visibility
 from advocate.services.errors import NotFound
 
-TIMELINE_LIMIT = 500
+TIMELINE_PAGE = 50
 WIDTH, HEIGHT = 520, 360
 
 
@@ -70,6 +71,9 @@ class MatterView:
     hidden_count: int
     perpetrators: list[Perpetrator]
     incidents: list[tuple[Incident, str]]
+    # Cursor of the next page of the combined timeline (oldest first), None on the last.
+    later_cursor: str | None
+    incidents_total: int
     references: list[linking.CoVictimReference]
     not_consented_count: int
     network: Network
@@ -91,7 +95,52 @@ def get_matter(matter_id: int, viewer: User) -> tuple[LinkedMatter, list[int], s
     return matter, member_ids, visible
 
 
-def matter_view(matter_id: int, viewer: User) -> MatterView:
+def _incident_page(
+    visible: set[int], reference_of: dict[int, str], cursor: str | None
+) -> tuple[list[tuple[Incident, str]], str | None, int]:
+    """One page of the combined timeline, oldest first, keyset-paginated on (occurred_at, id)
+    so a long course of conduct costs the same on every page; with the total."""
+    conditions: list[ColumnElement[bool]] = [Incident.case_id.in_(visible)]
+    counted = select(func.count(Incident.id)).where(*conditions).scalar_subquery()
+    if cursor:
+        try:
+            at_text, id_text = cursor.split("_", 1)
+            at, incident_id = datetime.fromisoformat(at_text), int(id_text)
+        except ValueError:
+            at, incident_id = None, None
+        if at is not None and incident_id is not None:
+            conditions.append(
+                or_(
+                    Incident.occurred_at > at,
+                    and_(Incident.occurred_at == at, Incident.id > incident_id),
+                )
+            )
+    result = db.session.execute(
+        select(Incident, counted)
+        .where(*conditions)
+        # What the timeline shows: no decrypting of the perpetrator identifier per row.
+        .options(
+            load_only(
+                Incident.id,
+                Incident.case_id,
+                Incident.occurred_at,
+                Incident.platform,
+                Incident.description,
+            )
+        )
+        .order_by(Incident.occurred_at, Incident.id)
+        .limit(TIMELINE_PAGE + 1)
+    ).all()
+    rows = [row[0] for row in result]
+    total = result[0][1] if result else db.session.execute(select(counted)).scalar_one()
+    later = None
+    if len(rows) > TIMELINE_PAGE:
+        rows = rows[:TIMELINE_PAGE]
+        later = f"{rows[-1].occurred_at.isoformat()}_{rows[-1].id}"
+    return [(incident, reference_of[incident.case_id]) for incident in rows], later, total
+
+
+def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> MatterView:
     matter, member_ids, visible = get_matter(matter_id, viewer)
     cases = list(
         db.session.execute(
@@ -109,15 +158,7 @@ def matter_view(matter_id: int, viewer: User) -> MatterView:
         ).scalars()
     )
     reference_of = {c.id: c.reference for c in cases}
-    incidents = [
-        (incident, reference_of[incident.case_id])
-        for incident in db.session.execute(
-            select(Incident)
-            .where(Incident.case_id.in_(visible))
-            .order_by(Incident.occurred_at, Incident.id)
-            .limit(TIMELINE_LIMIT)
-        ).scalars()
-    ]
+    incidents, later_cursor, incidents_total = _incident_page(visible, reference_of, cursor)
     references = linking.consented_references(member_ids)
     consenting = {r.case_id for r in references}
     with_references = set(
@@ -131,6 +172,8 @@ def matter_view(matter_id: int, viewer: User) -> MatterView:
         hidden_count=len(member_ids) - len(visible),
         perpetrators=perpetrators,
         incidents=incidents,
+        later_cursor=later_cursor,
+        incidents_total=incidents_total,
         references=references,
         not_consented_count=len(with_references - consenting),
         network=network(member_ids, visible),

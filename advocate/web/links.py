@@ -12,6 +12,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -243,7 +244,7 @@ def reject(link_id: int) -> ResponseReturnValue:
 
 @bp.route("/links/matters/<int:matter_id>")
 def matter(matter_id: int) -> ResponseReturnValue:
-    view = matters.matter_view(matter_id, current_user)
+    view = matters.matter_view(matter_id, current_user, cursor=request.args.get("after"))
     page = render_template(
         "links/matter.html",
         matter=view,

@@ -204,3 +204,39 @@ def test_perpetrator_profile_page(app, client, logged_in):
     response = post_form(client, f"{url}/{pid}", {"perp-label": "", "perp-country": "NZ"})
     assert response.status_code == 422
     assert 'value="Ex-partner"' not in response.get_data(as_text=True)  # the typing is kept
+
+
+def test_the_combined_timeline_pages_oldest_first_fifty_at_a_time(app, client, make_user):
+    """A long course of conduct: the matter page shows the first 50 incidents across the
+    cases, oldest first, and "Later incidents" goes on from there without repeating any."""
+    from datetime import UTC, datetime, timedelta
+
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import incidents
+    from tests.factories import make_matter
+
+    worker = make_user("caseworker")
+    boss = make_user("supervisor")
+    made = make_matter(app, [worker.id, worker.id], confirmed_by=boss.id)
+    start = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    with app.app_context():
+        by = db.session.get(User, worker.id)
+        for n in range(70):
+            case = db.session.get(Case, made["cases"][n % 2]["id"])
+            incidents.log_incident(
+                case,
+                occurred_at=start + timedelta(days=n),
+                description=f"Incident number {n:03}",
+                by=by,
+            )
+        db.session.commit()
+    login(client, worker.email)
+    first = client.get(f"/links/matters/{made['id']}").get_data(as_text=True)
+    assert "70 incidents" in first
+    shown = re.findall(r"Incident number (\d{3})", first)
+    assert shown == [f"{n:03}" for n in range(50)]
+    later = re.search(r'href="([^"]+)"[^>]*>Later incidents', first).group(1)
+    second = client.get(later.replace("&amp;", "&")).get_data(as_text=True)
+    assert re.findall(r"Incident number (\d{3})", second) == [f"{n:03}" for n in range(50, 70)]
+    assert "Later incidents" not in second

@@ -8,7 +8,8 @@ process, and read the SQL statements per request from the ``X-Query-Count`` head
 the same way. Writes .bench/results.json and .bench/results.md and prints the table.
 
 Environment: CASES (100000), SECONDS (20), BENCH_CONNECTIONS (16), BENCH_THREADS (gunicorn
-threads per worker, 4), BENCH_DATABASES ("postgresql,sqlite").
+threads per worker, 4), BENCH_DATABASES ("postgresql,sqlite"), BENCH_MILLION (the match query
+at 1,000,000 identifiers as well; on by default from CASES=100000).
 """
 
 from __future__ import annotations
@@ -61,15 +62,19 @@ class Settings:
     connections: int
     threads: int
     databases: list[str]
+    million: bool  # also time the match query at 1,000,000 identifiers (~2 minutes)
 
     @classmethod
     def from_env(cls) -> Settings:
+        cases = int(os.environ.get("CASES") or 100_000)
         return cls(
-            cases=int(os.environ.get("CASES") or 100_000),
+            cases=cases,
             seconds=int(os.environ.get("SECONDS") or 20),
             connections=int(os.environ.get("BENCH_CONNECTIONS") or 16),
             threads=int(os.environ.get("BENCH_THREADS") or 4),
             databases=(os.environ.get("BENCH_DATABASES") or "postgresql,sqlite").split(","),
+            million=(os.environ.get("BENCH_MILLION") or "").lower() in ("1", "true", "yes")
+            or cases >= 100_000,
         )
 
 
@@ -478,6 +483,38 @@ def in_process(env: dict[str, str], result: dict[str, Any]) -> None:
     )
 
 
+def million_identifiers() -> dict[str, Any]:
+    """The match query against 1,000,000 stored identifiers, on a PostgreSQL of its own
+    (tests/perf/bench_identifier_match.py): the target is stated at that size."""
+    log("== identifier match at 1,000,000 identifiers")
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.perf.bench_identifier_match", "--json"],
+        env={k: v for k, v in os.environ.items() if k != "ADVOCATE_DATABASE_URL"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
+    if out.returncode != 0 or line is None:
+        raise SystemExit(f"bench_identifier_match failed:\n{out.stdout}\n{out.stderr}")
+    summary: dict[str, Any] = json.loads(line)
+    for label in ("hit", "miss"):
+        timing = summary[label]
+        log(f"  {label:4} p50 {timing['p50_ms']:.3f} ms  p95 {timing['p95_ms']:.3f} ms")
+    return summary
+
+
+def million_check(summary: dict[str, Any]) -> dict[str, Any]:
+    worst = max(summary["hit"]["p95_ms"], summary["miss"]["p95_ms"])
+    return {
+        "check": f"identifier match query p95 at {summary['identifiers']:,} identifiers",
+        "value": worst,
+        "limit": "<= 1 ms",
+        "ok": worst <= 1.0,
+    }
+
+
 def main() -> None:
     settings = Settings.from_env()
     ensure_wrk()
@@ -503,6 +540,9 @@ def main() -> None:
     }
     for other in ran[1:]:
         results[other["database"]] = other
+    if settings.million:
+        results["identifier_match_1m"] = million_identifiers()
+        results["targets"] = [*results["targets"], million_check(results["identifier_match_1m"])]
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results, ran)
     (OUT / "results.md").write_text(table)

@@ -11,6 +11,7 @@ Values are one fixed ciphertext: the lookup reads only (match_kind, blind_index,
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import statistics
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cases", type=int, default=1_000)
     parser.add_argument("--lookups", type=int, default=2_000)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of timings")
     args = parser.parse_args()
 
     from tests import services
@@ -76,13 +78,15 @@ def main() -> None:
         }
     )
     try:
-        run(args.rows, args.cases, args.lookups)
+        summary = run(args.rows, args.cases, args.lookups)
+        if args.json:
+            print(json.dumps(summary))
     finally:
         if server is not None:
             server.stop()
 
 
-def run(rows: int, case_count: int, lookups: int) -> None:
+def run(rows: int, case_count: int, lookups: int) -> dict[str, object]:
     from flask_migrate import upgrade
 
     from advocate import create_app
@@ -154,6 +158,7 @@ def run(rows: int, case_count: int, lookups: int) -> None:
             found = db.session.execute(statement).scalars().all()
             timings["hit" if hit else "miss"].append((time.perf_counter() - t0) * 1000)
             assert bool(found) == hit
+        summary: dict[str, object] = {"identifiers": rows}
         for label, values in timings.items():
             values.sort()
             p95 = values[int(len(values) * 0.95) - 1]
@@ -161,6 +166,11 @@ def run(rows: int, case_count: int, lookups: int) -> None:
                 f"{label:4}: n={len(values)} median {statistics.median(values):.3f} ms, "
                 f"p95 {p95:.3f} ms, max {values[-1]:.3f} ms"
             )
+            summary[label] = {
+                "p50_ms": round(statistics.median(values), 3),
+                "p95_ms": round(p95, 3),
+                "max_ms": round(values[-1], 3),
+            }
         kind, index = stored[0]
         compiled = match_query(kind, index).compile(
             db.engine, compile_kwargs={"literal_binds": True}
@@ -170,6 +180,7 @@ def run(rows: int, case_count: int, lookups: int) -> None:
         )
         for line in db.session.execute(text(explain + str(compiled))).all():
             print("plan:", " ".join(str(part) for part in line))
+    return summary
 
 
 if __name__ == "__main__":

@@ -74,29 +74,30 @@ def plain(text: Inline) -> str:
     return "".join(part for part, _bold in text)
 
 
+_INLINE_TOKEN = re.compile(r"\\(.)|\*\*", re.S)
+
+
 def parse_inline(text: str) -> Inline:
     """Split text into (text, bold) runs on ``**``; ``\\x`` is a literal x."""
+    if "\\" not in text and "**" not in text:  # most lines: one plain run
+        return ((text, False),) if text else ()
     runs: list[tuple[str, bool]] = []
     buffer: list[str] = []
     bold = False
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text):
-            buffer.append(text[i + 1])
-            i += 2
+    position = 0
+    for token in _INLINE_TOKEN.finditer(text):
+        buffer.append(text[position : token.start()])
+        position = token.end()
+        if token.group(1) is not None:  # an escaped character, kept as it is
+            buffer.append(token.group(1))
             continue
-        if text.startswith("**", i):
-            if buffer:
-                runs.append(("".join(buffer), bold))
-                buffer = []
-            bold = not bold
-            i += 2
-            continue
-        buffer.append(char)
-        i += 1
-    if buffer:
-        runs.append(("".join(buffer), bold))
+        if joined := "".join(buffer):
+            runs.append((joined, bold))
+        buffer = []
+        bold = not bold
+    buffer.append(text[position:])
+    if joined := "".join(buffer):
+        runs.append((joined, bold))
     return tuple(runs)
 
 

@@ -32,7 +32,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from advocate.extensions import db
-from advocate.models import Case, Incident
+from advocate.models import Case, EvidenceBundle, Incident
 from advocate.models.evidence import CHECKLIST
 from advocate.services import (
     access,
@@ -353,24 +353,32 @@ def bundle(case_id: int) -> ResponseReturnValue:
 def bundle_status(case_id: int, bundle_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
     made = evidence_bundle.get_bundle(case, bundle_id)
-    response = current_app.make_response(
-        render_template("evidence/bundle.html", case=case, bundle=made)
-    )
-    if made.status in ("queued", "building"):
-        response.headers["Refresh"] = "2"  # the page reloads itself; no script needed
-    return response
+    return bundle_progress_page(made, "evidence/bundle.html", case=case)
 
 
 @bp.route("/bundles/<int:bundle_id>/download")
 def bundle_download(case_id: int, bundle_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
     made = evidence_bundle.get_bundle(case, bundle_id)
-    path = evidence_bundle.bundle_path(made)
+    return send_bundle(made, case.reference)
+
+
+def bundle_progress_page(made: EvidenceBundle, template: str, **context: Any) -> Response:
+    """A bundle's page: its progress while it builds (reloading itself, no script), then the
+    download link. Shared by the case and the linked-matter bundles."""
+    response = current_app.make_response(render_template(template, bundle=made, **context))
+    if made.status in ("queued", "building"):
+        response.headers["Refresh"] = "2"
+    return response
+
+
+def send_bundle(made: EvidenceBundle, stem: str) -> Response:
+    """A built bundle as a ZIP attachment, never cached or sniffed."""
     response = send_file(
-        path,
+        evidence_bundle.bundle_path(made),
         mimetype="application/zip",
         as_attachment=True,
-        download_name=f"{case.reference}-evidence-{made.id}.zip",
+        download_name=f"{stem}-evidence-{made.id}.zip",
         max_age=0,
         conditional=False,
     )

@@ -29,7 +29,7 @@ from advocate.services import access, audit, evidence_bundle, linking, matters, 
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
 from advocate.web.cases import COUNTRY_LABELS
-from advocate.web.evidence import no_sniff_attachment
+from advocate.web.evidence import bundle_progress_page, no_sniff_attachment, send_bundle
 from advocate.web.fields import SelectField
 from advocate.web.forms import attach_errors
 from advocate.web.records import PLATFORM_CHOICES
@@ -287,24 +287,11 @@ def matter_bundle(matter_id: int) -> ResponseReturnValue:
 def matter_bundle_status(matter_id: int, matter_bundle_id: int) -> ResponseReturnValue:
     scope = evidence_bundle.matter_scope(matter_id, current_user)
     made = evidence_bundle.get_matter_bundle(scope, matter_bundle_id)
-    response = current_app.make_response(
-        render_template("links/matter_bundle.html", matter_id=matter_id, bundle=made)
-    )
-    if made.status in ("queued", "building"):
-        response.headers["Refresh"] = "2"  # the page reloads itself; no script needed
-    return response
+    return bundle_progress_page(made, "links/matter_bundle.html", matter_id=matter_id)
 
 
 @bp.route("/links/matters/<int:matter_id>/bundles/<int:matter_bundle_id>/download")
 def matter_bundle_download(matter_id: int, matter_bundle_id: int) -> ResponseReturnValue:
     scope = evidence_bundle.matter_scope(matter_id, current_user)
     made = evidence_bundle.get_matter_bundle(scope, matter_bundle_id)
-    response = send_file(
-        evidence_bundle.bundle_path(made),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{scope.file_stem}-evidence-{made.id}.zip",
-        max_age=0,
-        conditional=False,
-    )
-    return no_sniff_attachment(response)
+    return send_bundle(made, scope.file_stem)

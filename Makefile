@@ -33,8 +33,9 @@ test: dev
 	$(MAKE) --no-print-directory test-postgresql
 	$(MAKE) --no-print-directory lint
 
-# The real-worker Celery tests run in their own process: in one process with the rest of the
-# suite a reminder test was seen to fail and hang on SQLite (see the closing note).
+# The real-worker Celery tests run in their own pytest process, apart from the rest. (The
+# reminder test that once hung here ran two in-thread workers in one process, which share
+# kombu's event loop; it now starts two worker processes.)
 test-sqlite: dev
 	ADVOCATE_TEST_DB=sqlite $(BIN)/python -m pytest -q tests --ignore=tests/perf --ignore=tests/tasks
 	ADVOCATE_TEST_DB=sqlite $(BIN)/python -m pytest -q tests/tasks

@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,14 +133,64 @@ def _worker(app: Any, concurrency: int = 2) -> Any:
     )
 
 
-def test_each_reminder_once_with_two_workers_and_racing_sweeps(mail_app, smtp_port):
+@contextmanager
+def _worker_processes(count: int, env: dict[str, str]) -> Iterator[None]:
+    """``count`` real Celery workers, each its own process (as in production), stopped
+    with SIGTERM (a warm shutdown) at the end and killed if that takes too long.
+
+    Two in-thread test workers in one process share kombu's event loop, and stopping one
+    could hang on Redis; separate processes are also what "two workers" means."""
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tasks",
+                "worker",
+                "--pool=threads",
+                "--concurrency=2",
+                "-n",
+                f"reminders{n}@%h",
+                "-l",
+                "error",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(10)
+
+
+def test_each_reminder_once_with_two_workers_and_racing_sweeps(
+    mail_app, smtp_port, app_env, broker_env
+):
     _, deadline_ids = _overdue_deadlines(mail_app, 12)
     smtp = SmtpServer(smtp_port).start()
     celery_app = mail_app.extensions["celery"]
+    env = {
+        **os.environ,
+        **app_env,
+        **broker_env,
+        "ADVOCATE_MAIL_SERVER": "127.0.0.1",
+        "ADVOCATE_MAIL_PORT": str(smtp_port),
+        "ADVOCATE_MAIL_SENDER": "reminders@advocate.test",
+    }
     try:
-        with ExitStack() as stack:
-            stack.enter_context(_worker(mail_app))
-            stack.enter_context(_worker(mail_app))
+        with _worker_processes(2, env):
             for _ in range(4):  # four sweeps at once across two workers
                 celery_app.send_task("tasks.reminders.sweep")
             state = _wait_until_all_finished(mail_app)

@@ -58,10 +58,8 @@ def render_field(field: Field, button_style: str = "", **kwargs: Any) -> Markup:
     if kind == "SubmitField":
         style = button_style or config.get("BOOTSTRAP_BTN_STYLE", "primary")
         size = config.get("BOOTSTRAP_BTN_SIZE", "md")
-        kwargs.pop("class", None)
-        classes = f"btn btn-{style} btn-{size}"
-        extra = kwargs.pop("class_", "") or (field.render_kw or {}).get("class", "")
-        return field(**{"class": f"{classes} {extra}".strip()}, **kwargs)
+        classes = _classes(field, f"btn btn-{style} btn-{size}", kwargs)
+        return field(**{"class": classes.replace(" is-invalid", "")}, **kwargs)
     if field.flags.required and "required" not in kwargs:
         kwargs["required"] = True
     if getattr(field.widget, "input_type", None) == "checkbox":

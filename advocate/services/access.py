@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import g, has_app_context
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy.orm import undefer_group
 
 from advocate.extensions import db
 from advocate.models import Case, CaseShare, Client, User
@@ -83,9 +84,23 @@ def client_visibility(user: User | None) -> ColumnElement[bool]:
 
 
 def get_client(client_id: int, user: User | None) -> Client:
+    """Load a client the user may see, or raise NotFound (the same for missing and hidden).
+
+    Remembered for the rest of the request, as cases are: the route guard and the view share
+    one query. Contact details come with it (in the same row read), since every client page
+    shows or edits them."""
+    memo: dict[tuple[int, int | None], Client] = (
+        g.setdefault("_opened_clients", {}) if has_app_context() else {}
+    )
+    key = (client_id, user.id if user is not None else None)
+    if key in memo:
+        return memo[key]
     client = db.session.execute(
-        select(Client).where(Client.id == client_id, client_visibility(user))
+        select(Client)
+        .where(Client.id == client_id, client_visibility(user))
+        .options(undefer_group("contact"))
     ).scalar_one_or_none()
     if client is None:
         raise NotFound("No such client.")
+    memo[key] = client
     return client

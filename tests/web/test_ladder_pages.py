@@ -287,8 +287,8 @@ def test_a_long_overdue_list_does_not_hide_today_and_the_board_says_how_many(
         page = client.get("/").get_data(as_text=True)
     overdue = re.search(r'id="board-overdue"(.*?)</section>', page, re.S).group(1)
     today = re.search(r'id="board-today"(.*?)</section>', page, re.S).group(1)
-    assert ">more than 99</span>" in overdue  # counted no further than that
+    assert ">more than 50</span>" in overdue  # counted no further than that
     assert "Overdue 000" in overdue and "Overdue 009" in overdue
     assert "Overdue 010" not in overdue
-    assert "the 10 soonest of more than 99 are shown" in overdue
+    assert "the 10 soonest of more than 50 are shown" in overdue
     assert "Due at five" in today and ">1</span>" in today

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, exists, func, literal, or_, select, union, update
@@ -24,6 +25,7 @@ from advocate.models import (
     User,
 )
 from advocate.models.base import utcnow
+from advocate.models.cases import STATUS_LABELS
 from advocate.services import access, audit, knowledge, timeline
 from advocate.services.errors import Conflict, ValidationFailed
 from advocate.services.references import normalise_any
@@ -355,9 +357,9 @@ def _ids(statement: Select[Case], order: Any, offset: int, limit: int) -> list[i
     return list(db.session.execute(ids).scalars())
 
 
-def list_cases(user: User, query: CaseQuery) -> tuple[list[Case], int]:
-    """One page of the cases the user may open, their own first; and the total (at most
-    ``count_limit + 1`` when a limit is set)."""
+def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
+    """The ids of one page of the cases the user may open, their own first; and the total
+    (at most ``count_limit + 1`` when a limit is set)."""
     if query.status and query.status not in STATUSES:
         raise ValidationFailed.on("status", f"Choose one of {', '.join(STATUSES)}.")
     if query.harm_type and query.harm_type not in HARM_TYPES:
@@ -377,6 +379,12 @@ def list_cases(user: User, query: CaseQuery) -> tuple[list[Case], int]:
         page_ids = _ids(mine, order, start, query.per_page)
     if others is not None and other:
         page_ids += _ids(others, order, max(0, start - own), query.per_page - len(page_ids))
+    return page_ids, total
+
+
+def list_cases(user: User, query: CaseQuery) -> tuple[list[Case], int]:
+    """One page of the cases the user may open, as cases (the API's list); and the total."""
+    page_ids, total = _page_ids(user, query)
     if not page_ids:
         return [], total
     rows = db.session.execute(
@@ -391,4 +399,75 @@ def list_cases(user: User, query: CaseQuery) -> tuple[list[Case], int]:
         )
     ).scalars()
     by_id = {case.id: case for case in rows}
+    return [by_id[case_id] for case_id in page_ids], total
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """What a line of a case list shows, read as plain columns.
+
+    Loading whole cases with their client, caseworker and harm rows through the ORM was a
+    quarter of the case list's time; a list shows eight values a case."""
+
+    id: int
+    reference: str
+    client_name: str
+    harm_types: list[str]
+    state: str
+    status: str
+    immediate_danger: bool
+    owner_id: int
+    owner_name: str
+    updated_at: datetime
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+_ROW_COLUMNS = (
+    Case.id,
+    Case.reference,
+    func.coalesce(func.nullif(Client.preferred_name, ""), Client.full_name),
+    Case.state,
+    Case.status,
+    Case.immediate_danger,
+    Case.owner_id,
+    User.name,
+    Case.updated_at,
+)
+
+
+def list_case_rows(user: User, query: CaseQuery) -> tuple[list[CaseRow], int]:
+    """One page of the cases the user may open, as list lines (the web's lists); the total."""
+    page_ids, total = _page_ids(user, query)
+    if not page_ids:
+        return [], total
+    harms: dict[int, list[str]] = {case_id: [] for case_id in page_ids}
+    for case_id, harm_type in db.session.execute(
+        select(CaseHarm.case_id, CaseHarm.harm_type)
+        .where(CaseHarm.case_id.in_(page_ids))
+        .order_by(CaseHarm.case_id, CaseHarm.harm_type)
+    ):
+        harms[case_id].append(harm_type)
+    by_id = {
+        row[0]: CaseRow(
+            id=row[0],
+            reference=row[1],
+            client_name=row[2],
+            harm_types=harms[row[0]],
+            state=row[3],
+            status=row[4],
+            immediate_danger=row[5],
+            owner_id=row[6],
+            owner_name=row[7],
+            updated_at=row[8],
+        )
+        for row in db.session.execute(
+            select(*_ROW_COLUMNS)
+            .join(Client, Client.id == Case.client_id)
+            .join(User, User.id == Case.owner_id)
+            .where(Case.id.in_(page_ids))
+        )
+    }
     return [by_id[case_id] for case_id in page_ids], total

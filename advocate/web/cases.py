@@ -103,7 +103,7 @@ def index() -> ResponseReturnValue:
         count_limit=cases.LIST_COUNT_LIMIT,
     )
     try:
-        rows, total = cases.list_cases(current_user, query)
+        rows, total = cases.list_case_rows(current_user, query)
     except DomainError as error:
         flash(error.message, "warning")
         rows, total = [], 0

@@ -14,7 +14,7 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 def dashboard() -> ResponseReturnValue:
     limit = cases.LIST_COUNT_LIMIT
-    mine, total_mine = cases.list_cases(
+    mine, total_mine = cases.list_case_rows(
         current_user, cases.CaseQuery(owner_id=current_user.id, per_page=10, count_limit=limit)
     )
     return render_template(

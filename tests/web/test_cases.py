@@ -287,3 +287,38 @@ def test_case_list_filters_and_paginates(client, logged_in, app):
     assert "13 cases" in doxxing
     named = client.get("/cases/?q=person+07").get_data(as_text=True)
     assert "1 case;" in named
+
+
+def test_each_line_of_the_case_list_and_dashboard_shows_what_a_caseworker_scans_for(
+    client, logged_in, app, make_user
+):
+    from advocate.extensions import db
+    from advocate.models import Client
+
+    me = logged_in("caseworker")
+    colleague = make_user("caseworker", name="Casey Colleague")
+    mine = make_case(
+        app, me.id, name="Alexandra Full", harm_types=["doxxing", "threats"], immediate_danger=True
+    )
+    make_case(app, me.id, name="Plain Name", state="VIC", harm_types=["stalking"])
+    with app.app_context():
+        db.session.get(Client, mine["client_id"]).preferred_name = "Alex"
+        db.session.commit()
+    theirs = make_case(app, colleague.id, name="Shared Person")
+    with app.test_client() as other:
+        login(other, colleague.email)
+        other.post(
+            f"/cases/{theirs['id']}/share",
+            data={"csrf_token": csrf_token(other, f"/cases/{theirs['id']}"), "user_id": me.id},
+        )
+    rows = client.get("/cases/").get_data(as_text=True).split("<tr>")[2:]
+    assert len(rows) == 3
+    first = rows[0] if mine["reference"] in rows[0] else rows[1]
+    assert ">Alex<" in first and "Alexandra Full" not in first  # the preferred name
+    assert "doxxing, threats" in first and "Immediate danger" in first
+    assert "(you)" in first and "Open" in first
+    assert "Plain Name" in "".join(rows[:2]) and "VIC" in "".join(rows[:2])
+    assert theirs["reference"] in rows[2]  # shared with me: after my own
+    assert "Shared Person" in rows[2] and "Casey Colleague" in rows[2] and "(you)" not in rows[2]
+    dashboard = client.get("/").get_data(as_text=True)
+    assert f"{mine['reference']}</a> — Alex" in dashboard and "Immediate danger" in dashboard

@@ -271,7 +271,8 @@ def test_a_long_overdue_list_does_not_hide_today_and_the_board_says_how_many(
     from advocate.services import deadlines
 
     worker = make_user("caseworker")
-    case_id = make_case(app, worker.id)["id"]
+    made = make_case(app, worker.id)
+    case_id = made["id"]
     with app.app_context():
         case = db.session.get(Case, case_id)
         by = db.session.get(User, worker.id)
@@ -292,3 +293,5 @@ def test_a_long_overdue_list_does_not_hide_today_and_the_board_says_how_many(
     assert "Overdue 010" not in overdue
     assert "the 10 soonest of more than 50 are shown" in overdue
     assert "Due at five" in today and ">1</span>" in today
+    assert f'href="/cases/{case_id}#deadlines">{made["reference"]}</a> — Due at five' in today
+    assert "Wed 11 Nov 2026, 5:00 PM</time> (in 7 hours)" in today  # Sydney time, how far

@@ -428,6 +428,7 @@ class CaseRow:
 _ROW_COLUMNS = (
     Case.id,
     Case.reference,
+    # Client.display_name, in SQL: the preferred name, else the full name.
     func.coalesce(func.nullif(Client.preferred_name, ""), Client.full_name),
     Case.state,
     Case.status,

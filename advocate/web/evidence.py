@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -333,20 +334,11 @@ def bundle(case_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         flash("The form had expired. Please try again.", "warning")
         return redirect(url_for("evidence.index", case_id=case.id))
-    if evidence_bundle.total_size(case) <= evidence_bundle.inline_limit():
-        handle = evidence_bundle.write_inline(case, by=current_user)
-        db.session.commit()
-        response = send_file(
-            handle,
-            mimetype="application/zip",
-            as_attachment=True,
-            download_name=f"{case.reference}-evidence.zip",
-        )
-        return no_sniff_attachment(response)
-    made = evidence_bundle.request_bundle(case, by=current_user)
-    db.session.commit()
-    current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[made.id])
-    return redirect(url_for("evidence.bundle_status", case_id=case.id, bundle_id=made.id))
+    return start_bundle(
+        case,
+        case.reference,
+        lambda made_id: url_for("evidence.bundle_status", case_id=case.id, bundle_id=made_id),
+    )
 
 
 @bp.route("/bundles/<int:bundle_id>")
@@ -361,6 +353,28 @@ def bundle_download(case_id: int, bundle_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
     made = evidence_bundle.get_bundle(case, bundle_id)
     return send_bundle(made, case.reference)
+
+
+def start_bundle(
+    target: Case | evidence_bundle.Scope, stem: str, status_url: Callable[[int], str]
+) -> ResponseReturnValue:
+    """A bundle asked for: a small one downloads at once; a large one is built by a worker
+    and the requester is sent to its progress page. Shared by the case and the linked-matter
+    bundles."""
+    if evidence_bundle.total_size(target) <= evidence_bundle.inline_limit():
+        handle = evidence_bundle.write_inline(target, by=current_user)
+        db.session.commit()
+        response = send_file(
+            handle,
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=f"{stem}-evidence.zip",
+        )
+        return no_sniff_attachment(response)
+    made = evidence_bundle.request_bundle(target, by=current_user)
+    db.session.commit()
+    current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[made.id])
+    return redirect(status_url(made.id))
 
 
 def bundle_progress_page(made: EvidenceBundle, template: str, **context: Any) -> Response:

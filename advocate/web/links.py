@@ -8,12 +8,10 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -29,7 +27,7 @@ from advocate.services import access, audit, evidence_bundle, linking, matters, 
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
 from advocate.web.cases import COUNTRY_LABELS
-from advocate.web.evidence import bundle_progress_page, no_sniff_attachment, send_bundle
+from advocate.web.evidence import bundle_progress_page, send_bundle, start_bundle
 from advocate.web.fields import SelectField
 from advocate.web.forms import attach_errors
 from advocate.web.records import PLATFORM_CHOICES
@@ -265,21 +263,12 @@ def matter_bundle(matter_id: int) -> ResponseReturnValue:
     if not BundleForm().validate_on_submit():
         flash("The form had expired. Please try again.", "warning")
         return redirect(url_for("links.matter", matter_id=matter_id))
-    if evidence_bundle.total_size(scope) <= evidence_bundle.inline_limit():
-        handle = evidence_bundle.write_inline(scope, by=current_user)
-        db.session.commit()
-        response = send_file(
-            handle,
-            mimetype="application/zip",
-            as_attachment=True,
-            download_name=f"{scope.file_stem}-evidence.zip",
-        )
-        return no_sniff_attachment(response)
-    made = evidence_bundle.request_bundle(scope, by=current_user)
-    db.session.commit()
-    current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[made.id])
-    return redirect(
-        url_for("links.matter_bundle_status", matter_id=matter_id, matter_bundle_id=made.id)
+    return start_bundle(
+        scope,
+        scope.file_stem,
+        lambda made_id: url_for(
+            "links.matter_bundle_status", matter_id=matter_id, matter_bundle_id=made_id
+        ),
     )
 
 

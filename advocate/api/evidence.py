@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from advocate.api import api_blueprint
 from advocate.extensions import db
-from advocate.models import PLATFORMS, Evidence, EvidenceBundle
+from advocate.models import PLATFORMS, Case, Evidence, EvidenceBundle
 from advocate.models.records import PLATFORM_ALIASES
 from advocate.services import access, evidence, evidence_bundle, evidence_store
 from advocate.services.errors import ValidationFailed
@@ -217,15 +217,32 @@ def download(case_id: int, evidence_id: int) -> Response:
     return response
 
 
+def _queue_bundle(scope: Case | evidence_bundle.Scope) -> EvidenceBundle:
+    """Record the request, commit, and hand the build to a worker (case or linked matter)."""
+    bundle = evidence_bundle.request_bundle(scope, by=current_user)
+    db.session.commit()
+    current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[bundle.id])
+    return bundle
+
+
+def _send_bundle(bundle: EvidenceBundle, file_stem: str) -> Response:
+    response = send_file(
+        evidence_bundle.bundle_path(bundle),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{file_stem}-evidence-{bundle.id}.zip",
+        max_age=0,
+        conditional=False,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @blp.route("/cases/<int:case_id>/evidence/bundles", methods=["POST"])
 @blp.response(202, BundleOut)
 def request_bundle(case_id: int) -> EvidenceBundle:
     """Build a police bundle in the background; poll it, then download it."""
-    case = access.get_case(case_id, current_user)
-    bundle = evidence_bundle.request_bundle(case, by=current_user)
-    db.session.commit()
-    current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[bundle.id])
-    return bundle
+    return _queue_bundle(access.get_case(case_id, current_user))
 
 
 @blp.route("/cases/<int:case_id>/evidence/bundles/<int:bundle_id>")
@@ -238,17 +255,7 @@ def get_bundle(case_id: int, bundle_id: int) -> EvidenceBundle:
 @blp.response(200, description="The bundle ZIP")
 def download_bundle(case_id: int, bundle_id: int) -> Response:
     case = access.get_case(case_id, current_user)
-    bundle = evidence_bundle.get_bundle(case, bundle_id)
-    response = send_file(
-        evidence_bundle.bundle_path(bundle),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{case.reference}-evidence-{bundle.id}.zip",
-        max_age=0,
-        conditional=False,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _send_bundle(evidence_bundle.get_bundle(case, bundle_id), case.reference)
 
 
 @blp.route("/matters/<int:matter_id>/evidence/bundles", methods=["POST"])
@@ -257,11 +264,7 @@ def request_matter_bundle(matter_id: int) -> EvidenceBundle:
     """Build a police bundle of a linked matter in the background: the evidence of every
     member case you may open, one folder per case; the others are left out (counted, never
     named). Poll it, then download it."""
-    scope = evidence_bundle.matter_scope(matter_id, current_user)
-    bundle = evidence_bundle.request_bundle(scope, by=current_user)
-    db.session.commit()
-    current_app.extensions["celery"].send_task("tasks.evidence.build_bundle", args=[bundle.id])
-    return bundle
+    return _queue_bundle(evidence_bundle.matter_scope(matter_id, current_user))
 
 
 @blp.route("/matters/<int:matter_id>/evidence/bundles/<int:matter_bundle_id>")
@@ -275,14 +278,4 @@ def get_matter_bundle(matter_id: int, matter_bundle_id: int) -> EvidenceBundle:
 @blp.response(200, description="The bundle ZIP")
 def download_matter_bundle(matter_id: int, matter_bundle_id: int) -> Response:
     scope = evidence_bundle.matter_scope(matter_id, current_user)
-    bundle = evidence_bundle.get_matter_bundle(scope, matter_bundle_id)
-    response = send_file(
-        evidence_bundle.bundle_path(bundle),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{scope.file_stem}-evidence-{bundle.id}.zip",
-        max_age=0,
-        conditional=False,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _send_bundle(evidence_bundle.get_matter_bundle(scope, matter_bundle_id), scope.file_stem)

@@ -59,7 +59,10 @@ def load_knowledge_base(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from advocate import db_events  # noqa: F401  (SQLite pragmas on every connection)
+    from advocate import (
+        db_events,  # noqa: F401  (SQLite pragmas on every connection)
+        read_only_requests,
+    )
     from advocate.celery_app import celery_init_app
     from advocate.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
     from advocate.services.crypto import build_cipher
@@ -68,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     app.extensions["advocate.cipher"] = build_cipher(app.config["ENCRYPTION_KEYS"])
     db.init_app(app)
     query_count.init_app(app)  # X-Query-Count, only with ADVOCATE_COUNT_QUERIES=true
+    read_only_requests.init_app(app)  # COMMIT, not ROLLBACK, keeps statements prepared
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)

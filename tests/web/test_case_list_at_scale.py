@@ -113,3 +113,48 @@ def test_a_search_matching_more_than_the_id_limit_still_finds_everything(
     broad = _ids(client, headers, "q=morgan+lee")
 
     assert narrow == broad == (mine[::-1], 3)
+
+
+def _listed(page: str, names: list[str]) -> list[str]:
+    """The names that appear on the page, in the order they appear."""
+    return sorted((name for name in names if name in page), key=page.index)
+
+
+def test_web_lists_count_shared_cases_only_as_far_as_the_label_needs(
+    app: Any, client: Any, make_user: Any, monkeypatch: Any
+) -> None:
+    from advocate.services import cases
+
+    monkeypatch.setattr(cases, "LIST_COUNT_LIMIT", 2)
+    me, colleague = make_user(), make_user()
+    login(client, me.email)
+    names: list[str] = []
+
+    def case_for(owner: Any, name: str) -> None:
+        case_id = make_case(app, owner.id, name=name)["id"]
+        if owner is colleague:
+            _share(app, case_id, colleague.id, me.id)
+        names.append(name)
+
+    case_for(colleague, "Shared Older")
+    case_for(me, "Own Older")
+    page = client.get("/cases/").get_data(as_text=True)
+    assert "2 cases" in page and "More than" not in page
+    assert _listed(page, names) == ["Own Older", "Shared Older"]
+
+    case_for(colleague, "Shared Newer")  # own 1 + shared 2: past the limit
+    page = client.get("/cases/").get_data(as_text=True)
+    assert "More than 2 cases" in page
+    assert _listed(page, names) == ["Own Older", "Shared Newer", "Shared Older"]
+
+    case_for(me, "Own Middle")
+    case_for(me, "Own Newest")  # own 3: past the limit on its own; shared still listed
+    page = client.get("/cases/").get_data(as_text=True)
+    assert "More than 2 cases" in page
+    assert _listed(page, names) == [
+        "Own Newest",
+        "Own Middle",
+        "Own Older",
+        "Shared Newer",
+        "Shared Older",
+    ]

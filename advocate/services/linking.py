@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import case as case_expression
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -187,56 +188,48 @@ def _visible_ids(user: User | None, case_ids: Iterable[int]) -> set[int]:
 
 
 def links_for_case(case: Case, viewer: User) -> list[LinkView]:
-    """Every link of a case the viewer has opened (the caller loaded it through access)."""
-    rows = list(
-        db.session.execute(
-            select(LinkSuggestion)
-            .where(or_(LinkSuggestion.case_a_id == case.id, LinkSuggestion.case_b_id == case.id))
-            .order_by(LinkSuggestion.created_at.desc(), LinkSuggestion.id.desc())
-        ).scalars()
-    )
-    other_ids = {link.other(case.id) for link in rows}
-    # The other cases' references, their caseworkers and whether the viewer may open each:
-    # one narrow query, not the whole case and owner rows.
-    others = (
-        {
-            row.id: row
-            for row in db.session.execute(
-                select(
-                    Case.id,
-                    Case.reference,
-                    User.name,
-                    User.email,
-                    case_visibility(viewer).label("visible"),
-                )
-                .join(User, User.id == Case.owner_id)
-                .where(Case.id.in_(other_ids))
-            )
-        }
-        if other_ids
-        else {}
-    )
-    views = []
-    for link in rows:
-        other = others[link.other(case.id)]
-        shown = bool(other.visible)
-        views.append(
-            LinkView(
-                id=link.id,
-                case_id=case.id,
-                other_case_reference=other.reference,
-                other_case_id=other.id if shown else None,
-                other_case_visible=shown,
-                matched_on=link.matched_on,
-                matched_on_label=matched_on_label(link.matched_on),
-                status=link.status,
-                contact=Contact(other.name, other.email),
-                can_decide=viewer.sees_every_case or shown,
-                created_at=link.created_at,
-                decided_at=link.decided_at,
-            )
+    """Every link of a case the viewer has opened (the caller loaded it through access).
+
+    One statement of plain columns: each link with the other case's reference, its
+    caseworker and whether the viewer may open it (three statements and whole rows before).
+    """
+    link = LinkSuggestion
+    other_id = case_expression((link.case_a_id == case.id, link.case_b_id), else_=link.case_a_id)
+    rows = db.session.execute(
+        select(
+            link.id,
+            link.matched_on,
+            link.status,
+            link.created_at,
+            link.decided_at,
+            Case.id.label("other_id"),
+            Case.reference,
+            User.name,
+            User.email,
+            case_visibility(viewer).label("visible"),
         )
-    return views
+        .join(Case, Case.id == other_id)
+        .join(User, User.id == Case.owner_id)
+        .where(or_(link.case_a_id == case.id, link.case_b_id == case.id))
+        .order_by(link.created_at.desc(), link.id.desc())
+    )
+    return [
+        LinkView(
+            id=row.id,
+            case_id=case.id,
+            other_case_reference=row.reference,
+            other_case_id=row.other_id if row.visible else None,
+            other_case_visible=bool(row.visible),
+            matched_on=row.matched_on,
+            matched_on_label=matched_on_label(row.matched_on),
+            status=row.status,
+            contact=Contact(row.name, row.email),
+            can_decide=viewer.sees_every_case or bool(row.visible),
+            created_at=row.created_at,
+            decided_at=row.decided_at,
+        )
+        for row in rows
+    ]
 
 
 # --- deciding ------------------------------------------------------------------------------

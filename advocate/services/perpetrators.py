@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from advocate.extensions import db
 from advocate.models import (
@@ -245,9 +245,18 @@ _MINE, _THEIRS = aliased(Identifier), aliased(Identifier)
 
 
 def name_hints(case: Case, viewer: User) -> list[NameHint]:
+    """Names on this case also recorded on other cases, with whom to ask about each: one
+    statement of plain columns (it was three, loading whole cases and their owners)."""
     mine, theirs = _MINE, _THEIRS
     rows = db.session.execute(
-        select(mine.normalised, Case)
+        select(
+            mine.normalised,
+            Case.id,
+            Case.reference,
+            User.name,
+            User.email,
+            case_visibility(viewer).label("visible"),
+        )
         .join(
             theirs,
             (theirs.match_kind == mine.match_kind)
@@ -255,27 +264,17 @@ def name_hints(case: Case, viewer: User) -> list[NameHint]:
             & (theirs.case_id != mine.case_id),
         )
         .join(Case, Case.id == theirs.case_id)
+        .join(User, User.id == Case.owner_id)
         .where(mine.case_id == case.id, mine.match_kind == "name")
-        .options(selectinload(Case.owner))
         .order_by(Case.id)
-    ).all()
-    others = {other.id for _, other in rows}
-    visible = (
-        set(
-            db.session.execute(
-                select(Case.id).where(Case.id.in_(others), case_visibility(viewer))
-            ).scalars()
-        )
-        if others
-        else set()
     )
     return [
         NameHint(
-            name=name,
-            other_case_reference=other.reference,
-            other_case_id=other.id if other.id in visible else None,
-            other_case_visible=other.id in visible,
-            contact=linking.Contact(other.owner.name, other.owner.email),
+            name=row.normalised,
+            other_case_reference=row.reference,
+            other_case_id=row.id if row.visible else None,
+            other_case_visible=bool(row.visible),
+            contact=linking.Contact(row.name, row.email),
         )
-        for name, other in rows
+        for row in rows
     ]

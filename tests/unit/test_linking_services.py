@@ -114,10 +114,13 @@ def test_names_and_unparsed_values_never_raise_a_suggestion(app, world):
     with app.app_context():
         case = db.session.get(Case, a["id"])
         hints = perpetrators.name_hints(case, db.session.get(User, world["alice"].id))
+        supervisors = perpetrators.name_hints(case, db.session.get(User, world["boss"].id))
     assert [(h.name, h.other_case_reference, h.other_case_visible) for h in hints] == [
         ("john smith", b["reference"], False)
     ]
+    assert hints[0].other_case_id is None  # Alice may not open it: no link to it
     assert hints[0].contact.name == "Bob Worker"
+    assert [(h.other_case_id, h.other_case_visible) for h in supervisors] == [(b["id"], True)]
 
 
 def test_bad_input(app, world):

@@ -12,7 +12,7 @@ from advocate.extensions import db
 from advocate.models import Case, User
 from advocate.models.base import utcnow
 from advocate.models.deadlines import DEADLINE_KINDS, Deadline
-from advocate.services import audit, clock, timeline
+from advocate.services import audit, clock, memo, timeline
 from advocate.services.errors import NotFound, ValidationFailed
 
 # Follow-ups are due at the end of the business day in the organisation's zone.
@@ -119,3 +119,19 @@ def for_case(case: Case) -> list[Deadline]:
             select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at)
         ).scalars()
     )
+
+
+def pending_for_case(case: Case) -> list[Deadline]:
+    """A case's pending deadlines, soonest first: read once a request, as the case page's
+    deadlines panel and its ladder panel (the follow-ups) both show them."""
+
+    def load() -> list[Deadline]:
+        return list(
+            db.session.execute(
+                select(Deadline)
+                .where(Deadline.case_id == case.id, Deadline.status == "pending")
+                .order_by(Deadline.due_at)
+            ).scalars()
+        )
+
+    return list(memo.remembered(("pending_deadlines", case.id), load))

@@ -265,12 +265,16 @@ def list_evidence(case: Case, limit: int | None = None) -> list[Evidence]:
     return list(db.session.execute(statement).scalars())
 
 
-def count_evidence(case: Case) -> int:
-    return int(
-        db.session.execute(
-            select(func.count(Evidence.id)).where(Evidence.case_id == case.id)
-        ).scalar_one()
-    )
+def latest_evidence(case: Case, limit: int) -> tuple[list[Evidence], int]:
+    """The newest few items and how many the case holds, in one statement (the count rides
+    along as a window over the same rows)."""
+    rows = db.session.execute(
+        select(Evidence, func.count().over())
+        .where(Evidence.case_id == case.id)
+        .order_by(Evidence.uploaded_at.desc(), Evidence.id.desc())
+        .limit(limit)
+    ).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
 def record_view(item: Evidence, *, by: User) -> None:

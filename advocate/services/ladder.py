@@ -222,24 +222,16 @@ def _reference_missing(rung: Rung, step: LadderStep, reference_kinds: set[str]) 
 
 
 def _open_follow_ups(case: Case) -> dict[int, Deadline]:
-    def load() -> dict[int, Deadline]:
-        rows = db.session.execute(
-            select(Deadline)
-            .where(
-                Deadline.case_id == case.id,
-                Deadline.status == "pending",
-                Deadline.kind == "ladder_follow_up",
-                Deadline.source_type == SOURCE_TYPE,
-            )
-            .order_by(Deadline.due_at)
-        ).scalars()
-        found: dict[int, Deadline] = {}
-        for deadline in rows:
-            if deadline.source_id is not None:
-                found.setdefault(deadline.source_id, deadline)
-        return found
-
-    return dict(memo.remembered(("ladder_follow_ups", case.id), load))
+    """Each step's soonest pending follow-up, by step id."""
+    found: dict[int, Deadline] = {}
+    for deadline in deadlines.pending_for_case(case):
+        if (
+            deadline.kind == "ladder_follow_up"
+            and deadline.source_type == SOURCE_TYPE
+            and deadline.source_id is not None
+        ):
+            found.setdefault(deadline.source_id, deadline)
+    return found
 
 
 def _steps(case: Case) -> dict[str, LadderStep]:

@@ -9,12 +9,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
 from advocate.extensions import db
-from advocate.models import Case, Deadline, User
+from advocate.models import Case, User
 from advocate.services import access, agenda, calendar, clock, deadlines
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
@@ -55,12 +54,11 @@ def _people(case: Case) -> list[tuple[int, str]]:
 
 
 def _load_panel(case: Case) -> dict[str, Any]:
-    pending = db.session.execute(
-        select(Deadline)
-        .where(Deadline.case_id == case.id, Deadline.status == "pending")
-        .order_by(Deadline.due_at)
-    ).scalars()
-    return {"deadlines": list(pending), "action": ActionForm(), "kind_labels": KIND_LABELS}
+    return {
+        "deadlines": deadlines.pending_for_case(case),
+        "action": ActionForm(),
+        "kind_labels": KIND_LABELS,
+    }
 
 
 case_panels.register("deadlines", "deadlines/_panel.html", 20, _load_panel)

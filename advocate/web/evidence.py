@@ -400,9 +400,10 @@ def send_bundle(made: EvidenceBundle, stem: str) -> Response:
 
 
 def _panel(case: Case) -> dict[str, Any]:
+    latest, count = evidence.latest_evidence(case, limit=5)
     return {
-        "count": evidence.count_evidence(case),
-        "latest": evidence.list_evidence(case, limit=5),
+        "count": count,
+        "latest": latest,
         "new_zealand": evidence.is_new_zealand_matter(case),
     }
 

@@ -432,10 +432,21 @@ def test_the_script_upload_gets_201_and_where_to_go(client, logged_in, app):
 def test_the_case_page_has_an_evidence_panel(client, logged_in, app):
     me = logged_in("caseworker")
     case = make_case(app, me.id)
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "Evidence (0)" in page and "No evidence stored yet." in page
     _item_url(upload(client, case["id"], PDF, "witness-statement.pdf"))
     page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert "Evidence (1)" in page and "witness-statement.pdf" in page
     assert f"/cases/{case['id']}/evidence/new" in page
+    for n in range(1, 7):
+        _item_url(upload(client, case["id"], PDF + b"%" + bytes([48 + n]), f"screenshot-{n}.pdf"))
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    panel = page[page.index('id="evidence-panel-h"') :].split("</section>", 1)[0]
+    # All seven counted; the newest five listed, newest first.
+    assert "Evidence (7)" in panel
+    names = [f"screenshot-{n}.pdf" for n in range(1, 7)] + ["witness-statement.pdf"]
+    listed = sorted((name for name in names if name in panel), key=panel.index)
+    assert listed == [f"screenshot-{n}.pdf" for n in (6, 5, 4, 3, 2)]
 
 
 def test_the_police_bundle_has_every_original_and_a_manifest_that_matches(client, logged_in, app):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from advocate.extensions import db
 from advocate.models import Notification, User
 from advocate.models.base import utcnow
+from advocate.services import memo
 
 
 def notify(
@@ -50,12 +53,26 @@ def notify_admins(kind: str, text: str, *, dedupe_key: str | None = None) -> Non
         notify(admin_id, kind, text, dedupe_key=f"{dedupe_key}:{admin_id}" if dedupe_key else None)
 
 
+def unread_condition(user_id: Any) -> ColumnElement[bool]:
+    return (Notification.user_id == user_id) & Notification.read_at.is_(None)
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.execute(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
+    """Remembered for the request until its first write (every page's menu shows it)."""
+
+    def load() -> int:
+        return int(
+            db.session.execute(
+                select(func.count(Notification.id)).where(unread_condition(user_id))
+            ).scalar_one()
         )
-    ).scalar_one()
+
+    return memo.remembered(("unread_notifications", user_id), load)
+
+
+def remember_unread_count(user_id: int, count: int) -> None:
+    """For a caller that counted them already (the session guard, with the user's row)."""
+    memo.remembered(("unread_notifications", user_id), lambda: count)
 
 
 def for_user(

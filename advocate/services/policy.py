@@ -21,12 +21,16 @@ def _settings() -> dict[str, Any]:
     cached: dict[str, Any] | None = g.get("_advocate_settings")
     if cached is None:
         organisation = organisations.get_organisation()
-        cached = {
-            **organisations.DEFAULT_SETTINGS,
-            **(organisation.settings if organisation else {}),
-        }
-        g._advocate_settings = cached
+        cached = remember_settings(organisation.settings if organisation else None)
     return cached
+
+
+def remember_settings(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """Keep the organisation's settings for the rest of the request, when whoever read the
+    organisation row already has them (the session guard reads them with the user)."""
+    settings = {**organisations.DEFAULT_SETTINGS, **(stored or {})}
+    g._advocate_settings = settings
+    return settings
 
 
 def idle_timeout_minutes() -> int:

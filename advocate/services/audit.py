@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 
 from advocate.extensions import db
 from advocate.models import AuditEvent, User
+from advocate.models.base import utcnow
 
 # The chain is serialised with this advisory lock on PostgreSQL; SQLite serialises writers.
 _CHAIN_LOCK = 74_100_221
@@ -58,8 +59,6 @@ def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction, chained to the one before it."""
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     event = AuditEvent(
         user_id=_actor_id(user),
         action=action,
@@ -69,18 +68,37 @@ def record(
         ip=(request.remote_addr or "") if has_request_context() else "",
         details=details or {},
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Under the chain's lock (held to the end of the transaction), take the next id and
+        # the last hash, then insert the event whole: three statements and one flush, where
+        # inserting first and writing the hash afterwards took four and two.
+        session.flush()  # this transaction's own earlier events are in the table first
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+        event.id, prev = session.execute(_NEXT_ID_AND_LAST_HASH).one()
+        event.at = utcnow()
+        event.prev_hash = prev or ""
+        event.hash = compute_hash(event.prev_hash, event)
+        session.add(event)
+        session.flush()
+        return event
     session.add(event)
     session.flush()  # takes the write lock on SQLite before the previous hash is read
-    prev = session.execute(
+    prev_row = session.execute(
         select(AuditEvent.hash)
         .where(AuditEvent.id < event.id)
         .order_by(AuditEvent.id.desc())
-        .limit(1)  # without it PostgreSQL sends every earlier hash to the client
+        .limit(1)
     ).first()
-    event.prev_hash = prev[0] if prev else ""
+    event.prev_hash = prev_row[0] if prev_row else ""
     event.hash = compute_hash(event.prev_hash, event)
     session.flush()
     return event
+
+
+_NEXT_ID_AND_LAST_HASH = text(
+    "SELECT nextval(pg_get_serial_sequence('audit_events', 'id')),"
+    " (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)"
+)
 
 
 def iter_events(batch: int = 1000) -> Iterator[AuditEvent]:

@@ -15,7 +15,7 @@ from sqlalchemy import case as case_expression
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from advocate.extensions import db
 from advocate.models import (
@@ -416,7 +416,12 @@ def consented_references(case_ids: Iterable[int]) -> list[CoVictimReference]:
     cases = db.session.execute(
         select(Case)
         .where(Case.id.in_(ids))
-        .options(selectinload(Case.client).selectinload(Client.consents))
+        .options(
+            # Only what the consent check and the list need: a client's contact details are
+            # encrypted, and loading whole clients decrypted every one of them.
+            load_only(Case.id, Case.reference, Case.client_id),
+            selectinload(Case.client).load_only(Client.id).selectinload(Client.consents),
+        )
     ).scalars()
     consenting = {c.id: c for c in cases if has_consent(c.client, "share_references")}
     if not consenting:

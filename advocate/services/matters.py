@@ -191,20 +191,28 @@ def _joins(member_ids: list[int], visible: set[int]) -> list[tuple[str, list[int
     """(label, case ids) for each identifier or reference number shared by member cases.
     The value is named only when the viewer may open a case holding it."""
     groups: dict[tuple[str, str], _Join] = {}
+    # Plain columns: whole identifiers would decrypt each one's value as well, unshown.
     for ident in db.session.execute(
-        select(Identifier).where(
+        select(
+            Identifier.case_id, Identifier.match_kind, Identifier.blind_index, Identifier.normalised
+        ).where(
             Identifier.case_id.in_(member_ids),
             Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)),
         )
-    ).scalars():
+    ):
         key = ("identifier", f"{ident.match_kind}:{ident.blind_index}")
         group = groups.setdefault(key, _Join(linking.MATCH_LABELS[ident.match_kind]))
         group.cases.add(ident.case_id)
         if ident.case_id in visible:
             group.shown = ident.normalised
     for ref in db.session.execute(
-        select(ReferenceNumber).where(ReferenceNumber.case_id.in_(member_ids))
-    ).scalars():
+        select(
+            ReferenceNumber.case_id,
+            ReferenceNumber.kind,
+            ReferenceNumber.normalised,
+            ReferenceNumber.value,
+        ).where(ReferenceNumber.case_id.in_(member_ids))
+    ):
         key = ("reference", f"{ref.kind}:{ref.normalised}")
         group = groups.setdefault(key, _Join(REFERENCE_LABELS.get(ref.kind, ref.kind).lower()))
         group.cases.add(ref.case_id)

@@ -15,6 +15,7 @@ from advocate.models import PLATFORMS, Case, Evidence, EvidenceBundle
 from advocate.models.records import PLATFORM_ALIASES
 from advocate.services import access, evidence, evidence_bundle, evidence_store
 from advocate.services.errors import ValidationFailed
+from advocate.web.evidence import send_bundle
 
 blp = api_blueprint("evidence", "Evidence: originals with provenance and chain of custody")
 
@@ -225,19 +226,6 @@ def _queue_bundle(scope: Case | evidence_bundle.Scope) -> EvidenceBundle:
     return bundle
 
 
-def _send_bundle(bundle: EvidenceBundle, file_stem: str) -> Response:
-    response = send_file(
-        evidence_bundle.bundle_path(bundle),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{file_stem}-evidence-{bundle.id}.zip",
-        max_age=0,
-        conditional=False,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @blp.route("/cases/<int:case_id>/evidence/bundles", methods=["POST"])
 @blp.response(202, BundleOut)
 def request_bundle(case_id: int) -> EvidenceBundle:
@@ -255,7 +243,7 @@ def get_bundle(case_id: int, bundle_id: int) -> EvidenceBundle:
 @blp.response(200, description="The bundle ZIP")
 def download_bundle(case_id: int, bundle_id: int) -> Response:
     case = access.get_case(case_id, current_user)
-    return _send_bundle(evidence_bundle.get_bundle(case, bundle_id), case.reference)
+    return send_bundle(evidence_bundle.get_bundle(case, bundle_id), case.reference)
 
 
 @blp.route("/matters/<int:matter_id>/evidence/bundles", methods=["POST"])
@@ -278,4 +266,4 @@ def get_matter_bundle(matter_id: int, matter_bundle_id: int) -> EvidenceBundle:
 @blp.response(200, description="The bundle ZIP")
 def download_matter_bundle(matter_id: int, matter_bundle_id: int) -> Response:
     scope = evidence_bundle.matter_scope(matter_id, current_user)
-    return _send_bundle(evidence_bundle.get_matter_bundle(scope, matter_bundle_id), scope.file_stem)
+    return send_bundle(evidence_bundle.get_matter_bundle(scope, matter_bundle_id), scope.file_stem)

@@ -52,7 +52,10 @@ def _end_read_only_transaction(exc: BaseException | None) -> None:
         return
     if session.new or session.dirty or session.deleted:
         return
-    connections = [conn for conn, *_ in transaction._connections.values()]
+    # SQLAlchemy keeps no public list of a session transaction's connections; without it
+    # (another version) this does nothing and the request rolls back as it always did.
+    held = getattr(transaction, "_connections", None)
+    connections = [conn for conn, *_ in held.values()] if held else []
     if not connections or any(conn.info.get(_WROTE, True) for conn in connections):
         return
     session.commit()

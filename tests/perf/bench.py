@@ -410,6 +410,9 @@ def run_pass(database: str, settings: Settings) -> dict[str, Any]:
         info = json.loads(seeded.strip().splitlines()[-1])
         log(f"  seeded in {seed_seconds} s: {info['counts']}")
         token = flask(env, "tokens", "create", info["busy_caseworker"]).strip().splitlines()[-1]
+        # Seeding leaves the files it wrote in the page cache (the bench's PostgreSQL runs with
+        # fsync=off); write them out now rather than under the first measurements.
+        os.sync()
         rules, surname = app_facts(env, info)
         info["search_name"] = surname
         result: dict[str, Any] = {
@@ -420,13 +423,7 @@ def run_pass(database: str, settings: Settings) -> dict[str, Any]:
             "endpoints": {},
             "skipped": {},
         }
-        floor = Endpoint("floor", "/floor", "Floor A: bare Flask JSON", auth="none")
-        floor_db = Endpoint(
-            "floor_db", "/floor/db/{bench_case_id}", "Floor B: one row by primary key", auth="none"
-        )
-        with gunicorn(env, "tests.perf.floor_app:create_app()", settings.threads, "/floor") as s:
-            result["floor"] = measure(s.base, floor, info, settings, "", "")
-            result["floor_db"] = measure(s.base, floor_db, info, settings, "", "")
+        floors_before = measure_floors(env, info, settings)
         with gunicorn(env, "advocate:create_app()", settings.threads, "/login") as served:
             cookie = login(served.base, info["busy_caseworker"], info["password"])
             for endpoint in ENDPOINTS:
@@ -442,8 +439,39 @@ def run_pass(database: str, settings: Settings) -> dict[str, Any]:
             memory = worker_memory_mb(served.process)
             result["worker_rss_mb"], result["worker_peak_rss_mb"] = memory
         log(f"  web worker RSS {result['worker_rss_mb']} MB, peak {result['worker_peak_rss_mb']}")
+        # Floor B again, after the pages: it is what every ratio divides by, and a machine
+        # shared with other work can halve it for a few seconds (482 against 1,198 rps in two
+        # runs here), making every page look twice as good. The faster run is kept; both are
+        # recorded.
+        result["floor"] = floors_before["floor"]
+        first = floors_before["floor_db"]
+        with gunicorn(env, FLOOR_APP, settings.threads, "/floor") as served_floor:
+            url = served_floor.base + FLOORS[1].path.format(**info)
+            again = wrk(url, settings.seconds, settings.connections, {}, FLOORS[1])
+        kept = first if first["rps"] >= again["rps"] else {**first, **again}
+        result["floor_db"] = {**kept, "runs_rps": [first["rps"], again["rps"]]}
+        log(f"  floor_db runs: {result['floor_db']['runs_rps']} rps; kept the faster")
         in_process(env, result)
         return result
+
+
+FLOORS = (
+    Endpoint("floor", "/floor", "Floor A: bare Flask JSON", auth="none"),
+    Endpoint(
+        "floor_db", "/floor/db/{bench_case_id}", "Floor B: one row by primary key", auth="none"
+    ),
+)
+
+
+FLOOR_APP = "tests.perf.floor_app:create_app()"
+
+
+def measure_floors(
+    env: dict[str, str], info: dict[str, Any], settings: Settings
+) -> dict[str, dict[str, Any]]:
+    """The floors, served by gunicorn as the app is."""
+    with gunicorn(env, FLOOR_APP, settings.threads, "/floor") as s:
+        return {floor.name: measure(s.base, floor, info, settings, "", "") for floor in FLOORS}
 
 
 def in_process(env: dict[str, str], result: dict[str, Any]) -> None:

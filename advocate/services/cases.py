@@ -9,10 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
-    Integer,
     Select,
-    any_,
-    bindparam,
     exists,
     func,
     literal,
@@ -21,7 +18,7 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -300,22 +297,6 @@ def _filtered(user: User, query: CaseQuery) -> Select[Case]:
         statement = statement.where(
             exists().where(CaseHarm.case_id == Case.id, CaseHarm.harm_type == query.harm_type)
         )
-    text = query.q.strip()
-    if text:
-        matching = _search(text)
-        # Resolved once, here, rather than inside each of the page's statements: SQLite has
-        # no trigram index and would scan clients and cases for every one of them. A very
-        # broad search keeps the subquery (and no list of thousands of parameters).
-        ids = db.session.execute(matching.limit(SEARCH_IDS_LIMIT + 1)).scalars().all()
-        if len(ids) > SEARCH_IDS_LIMIT:
-            statement = statement.where(Case.id.in_(matching))
-        elif db.session.get_bind().dialect.name == "postgresql":
-            # One array parameter, not one parameter an id: the statement's text is the same
-            # for every search, so PostgreSQL plans it once (a list of hundreds of parameters
-            # was planned afresh by each of the page's three statements).
-            statement = statement.where(Case.id == any_(bindparam("found", ids, ARRAY(Integer))))
-        else:
-            statement = statement.where(Case.id.in_(ids))
     return statement
 
 
@@ -378,6 +359,34 @@ def _ids(statement: Select[Case], order: Any, offset: int, limit: int) -> list[i
     return list(db.session.execute(ids).scalars())
 
 
+def _search_page_ids(
+    user: User, query: CaseQuery, matching: Select[Case]
+) -> tuple[list[int], int] | None:
+    """A search matches few cases: every visible match's id in one statement, the user's own
+    first and each half in the list's order, then counted and paged here; None past
+    SEARCH_IDS_LIMIT matches.
+
+    Four statements before (the matches, the two counts, the page), each re-reading the
+    matches: 11 of the searched list's 16 ms at 100,000 cases."""
+    own_first = sql_case((Case.owner_id == user.id, 0), else_=1)
+    order = SORTS.get(query.sort, SORTS["updated"])
+    ids = (
+        db.session.execute(
+            matching.with_only_columns(Case.id)
+            .order_by(own_first, *order)
+            .limit(SEARCH_IDS_LIMIT + 1)
+        )
+        .scalars()
+        .all()
+    )
+    if len(ids) > SEARCH_IDS_LIMIT:
+        return None
+    limit = query.count_limit
+    total = len(ids) if limit is None else min(len(ids), limit + 1)
+    start = (query.page - 1) * query.per_page
+    return list(ids[start : start + query.per_page]), total
+
+
 def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
     """The ids of one page of the cases the user may open, their own first; and the total
     (at most ``count_limit + 1`` when a limit is set)."""
@@ -387,7 +396,15 @@ def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
         raise ValidationFailed.on("harm_type", "Unknown harm type.")
     if query.state and query.state not in STATES:
         raise ValidationFailed.on("state", "Unknown state.")
-    mine, others = _halves(user, query, _filtered(user, query))
+    statement = _filtered(user, query)
+    text = query.q.strip()
+    if text:
+        matching = statement.where(Case.id.in_(_search(text)))
+        found = _search_page_ids(user, query, matching)
+        if found is not None:
+            return found
+        statement = matching  # a very broad search: counted and paged as a plain list is
+    mine, others = _halves(user, query, statement)
     limit = query.count_limit
     other: int | None
     if limit is None:

@@ -115,6 +115,32 @@ def test_a_search_matching_more_than_the_id_limit_still_finds_everything(
     assert narrow == broad == (mine[::-1], 3)
 
 
+def test_a_search_pages_own_matches_first_and_counts_like_the_plain_list(
+    app: Any, client: Any, make_user: Any, api_token: Any, monkeypatch: Any
+) -> None:
+    from advocate.services import cases
+
+    me, colleague = make_user(), make_user()
+    # The shared cases are newer: own first must beat newest first.
+    own = [make_case(app, me.id, name=f"Quinn Own {n}")["id"] for n in range(3)]
+    shared = [make_case(app, colleague.id, name=f"Quinn Shared {n}")["id"] for n in range(2)]
+    make_case(app, me.id, name="Not A Match")
+    make_case(app, colleague.id, name="Quinn Unshared")  # matches, but not mine to see
+    for case_id in shared:
+        _share(app, case_id, colleague.id, me.id)
+    headers = api_token(me.email)
+
+    pages = [_ids(client, headers, f"q=quinn&per_page=2&page={n}") for n in (1, 2, 3, 4)]
+
+    assert [case_id for ids, _ in pages for case_id in ids] == own[::-1] + shared[::-1]
+    assert {total for _, total in pages} == {5} and pages[3][0] == []
+    monkeypatch.setattr(cases, "LIST_COUNT_LIMIT", 2)
+    login(client, me.email)
+    listing = client.get("/cases/?q=quinn").get_data(as_text=True)
+    assert "More than 2 cases" in listing and "Quinn Own 2" in listing
+    assert "Quinn Unshared" not in listing
+
+
 def _listed(page: str, names: list[str]) -> list[str]:
     """The names that appear on the page, in the order they appear."""
     return sorted((name for name in names if name in page), key=page.index)

@@ -499,19 +499,18 @@ def list_case_rows(user: User, query: CaseQuery) -> tuple[list[CaseRow], int]:
     page_ids, total = _page_ids(user, query)
     if not page_ids:
         return [], total
-    harms: dict[int, list[str]] = {case_id: [] for case_id in page_ids}
-    for case_id, harm_type in db.session.execute(
-        select(CaseHarm.case_id, CaseHarm.harm_type)
-        .where(CaseHarm.case_id.in_(page_ids))
-        .order_by(CaseHarm.case_id, CaseHarm.harm_type)
-    ):
-        harms[case_id].append(harm_type)
+    # The harm types ride along as one string a case (a second statement before).
+    harms = (
+        select(func.aggregate_strings(CaseHarm.harm_type, ","))
+        .where(CaseHarm.case_id == Case.id)
+        .scalar_subquery()
+    )
     by_id = {
         row[0]: CaseRow(
             id=row[0],
             reference=row[1],
             client_name=row[2],
-            harm_types=harms[row[0]],
+            harm_types=sorted(row[9].split(",")) if row[9] else [],
             state=row[3],
             status=row[4],
             immediate_danger=row[5],
@@ -520,7 +519,7 @@ def list_case_rows(user: User, query: CaseQuery) -> tuple[list[CaseRow], int]:
             updated_at=row[8],
         )
         for row in db.session.execute(
-            select(*_ROW_COLUMNS)
+            select(*_ROW_COLUMNS, harms)
             .join(Client, Client.id == Case.client_id)
             .join(User, User.id == Case.owner_id)
             .where(Case.id.in_(page_ids))

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
 from advocate.extensions import db
-from advocate.models import CONSENT_KINDS, STATES, Client, Consent, User
+from advocate.models import CONSENT_KINDS, STATES, Case, Client, Consent, User
 from advocate.models.base import utcnow
-from advocate.services import audit, clock
+from advocate.services import access, audit, clock
 from advocate.services.errors import NotFound, ValidationFailed
 
 
@@ -40,6 +43,24 @@ def _validate(details: ClientDetails) -> None:
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
+
+
+def cases_for(client: Client, user: User) -> tuple[list[Case], int]:
+    """The client's cases the user may open, newest first; and how many more they have that
+    the user may not (shown as a count, never named).
+
+    One statement: each row carries the client's count of cases in all (from an alias, so
+    it is not correlated with the row). No row means no case at all, since a client who has
+    cases is visible only through one of them."""
+    every = aliased(Case)
+    in_all = select(func.count(every.id)).where(every.client_id == client.id).scalar_subquery()
+    rows = db.session.execute(
+        access.visible_cases(user)
+        .add_columns(in_all)
+        .where(Case.client_id == client.id)
+        .order_by(Case.created_at.desc())
+    ).all()
+    return [row[0] for row in rows], rows[0][1] - len(rows) if rows else 0
 
 
 def create_client(details: ClientDetails, consents: dict[str, bool], *, by: User) -> Client:

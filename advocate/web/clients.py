@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from advocate.extensions import db
-from advocate.models import CONSENT_KINDS, STATES, Case
+from advocate.models import CONSENT_KINDS, STATES
 from advocate.models.clients import CONSENT_LABELS
 from advocate.services import access, audit, client_data, clients
 from advocate.services.errors import DomainError
@@ -99,21 +98,12 @@ def new() -> ResponseReturnValue:
 @bp.route("/<int:client_id>")
 def show(client_id: int) -> ResponseReturnValue:
     client = access.get_client(client_id, current_user)
-    their_cases = (
-        db.session.execute(
-            access.visible_cases(current_user)
-            .where(Case.client_id == client.id)
-            .order_by(Case.created_at.desc())
-        )
-        .scalars()
-        .all()
-    )
-    hidden = db.session.execute(select(Case.id).where(Case.client_id == client.id)).scalars().all()
+    their_cases, hidden = clients.cases_for(client, current_user)
     page = render_template(
         "clients/show.html",
         client=client,
         cases=their_cases,
-        hidden_cases=len(hidden) - len(their_cases),
+        hidden_cases=hidden,
         consent_form=ConsentForm(),
         action=ActionForm(),
         consents_in_force=clients.consent_summary(client),

@@ -322,3 +322,33 @@ def test_each_line_of_the_case_list_and_dashboard_shows_what_a_caseworker_scans_
     assert "Shared Person" in rows[2] and "Casey Colleague" in rows[2] and "(you)" not in rows[2]
     dashboard = client.get("/").get_data(as_text=True)
     assert f"{mine['reference']}</a> — Alex" in dashboard and "Immediate danger" in dashboard
+
+
+def test_client_page_lists_the_cases_you_may_open_and_counts_the_rest(app, client, make_user):
+    from advocate.extensions import db
+    from advocate.models import Case, Client, User
+    from advocate.services import cases
+
+    me, colleague, supervisor = make_user(), make_user(), make_user("supervisor")
+    mine = make_case(app, me.id, name="Robin Shared-Client", summary="Mine to open")
+    with app.app_context():
+        person = db.session.get(Client, mine["client_id"])
+        by = db.session.get(User, colleague.id)
+        values = {"harm_types": ["threats"], "state": "NSW", "by": by}
+        shared = cases.create_case(person, summary="Shared with me", **values)
+        cases.create_case(person, summary="Not mine to open", **values)
+        db.session.flush()
+        cases.share_case(shared, db.session.get(User, me.id), by=by)
+        db.session.commit()
+        shared_reference = db.session.get(Case, shared.id).reference
+
+    login(client, me.email)
+    page = client.get(f"/clients/{mine['client_id']}").get_data(as_text=True)
+    assert mine["reference"] in page and shared_reference in page
+    assert "1 other case(s) for this client are held by colleagues" in page
+    assert "Not mine to open" not in page
+
+    other_browser = app.test_client()
+    login(other_browser, supervisor.email)
+    everything = other_browser.get(f"/clients/{mine['client_id']}").get_data(as_text=True)
+    assert everything.count('href="/cases/') >= 3 and "held by colleagues" not in everything

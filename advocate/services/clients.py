@@ -45,6 +45,9 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+_EVERY_CASE = aliased(Case)  # built once: an alias costs ~0.1 ms to make
+
+
 def cases_for(client: Client, user: User) -> tuple[list[Case], int]:
     """The client's cases the user may open, newest first; and how many more they have that
     the user may not (shown as a count, never named).
@@ -52,7 +55,7 @@ def cases_for(client: Client, user: User) -> tuple[list[Case], int]:
     One statement: each row carries the client's count of cases in all (from an alias, so
     it is not correlated with the row). No row means no case at all, since a client who has
     cases is visible only through one of them."""
-    every = aliased(Case)
+    every = _EVERY_CASE
     in_all = select(func.count(every.id)).where(every.client_id == client.id).scalar_subquery()
     rows = db.session.execute(
         access.visible_cases(user)

@@ -295,3 +295,44 @@ def test_a_long_overdue_list_does_not_hide_today_and_the_board_says_how_many(
     assert "Due at five" in today and ">1</span>" in today
     assert f'href="/cases/{case_id}#deadlines">{made["reference"]}</a> — Due at five' in today
     assert "Wed 11 Nov 2026, 5:00 PM</time> (in 7 hours)" in today  # Sydney time, how far
+
+
+def test_the_board_follows_the_clock_and_a_share_taken_away(app, client, make_user):
+    """The board's statements are built once per person and reused: the day's bounds and
+    who may open the case must still be decided afresh at every view."""
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import cases, deadlines
+
+    worker, colleague = make_user("caseworker"), make_user("caseworker")
+    shared_id = make_case(app, colleague.id, name="Shared Client")["id"]
+    own_id = make_case(app, worker.id)["id"]
+    with app.app_context():
+        me, them = db.session.get(User, worker.id), db.session.get(User, colleague.id)
+        shared = db.session.get(Case, shared_id)
+        cases.share_case(shared, me, by=them)
+        due = datetime(2026, 11, 11, 17, tzinfo=SYDNEY)
+        deadlines.create_deadline(shared, due_at=due, title="On the shared case", for_user=me)
+        deadlines.create_deadline(db.session.get(Case, own_id), due_at=due, title="Mine", by=me)
+        db.session.commit()
+
+    def board(at: datetime) -> tuple[str, str]:
+        with time_machine.travel(at, tick=False):
+            browser = app.test_client()  # a day later, the last session has timed out
+            login(browser, worker.email)
+            page = browser.get("/").get_data(as_text=True)
+        today = re.search(r'id="board-today"(.*?)</section>', page, re.S)
+        overdue = re.search(r'id="board-overdue"(.*?)</section>', page, re.S)
+        assert today and overdue
+        return today.group(1), overdue.group(1)
+
+    today, overdue = board(NOW)
+    assert "On the shared case" in today and "Mine" in today and "Mine" not in overdue
+
+    with app.app_context():
+        them = db.session.get(User, colleague.id)
+        cases.unshare_case(db.session.get(Case, shared_id), worker.id, by=them)
+        db.session.commit()
+    today, overdue = board(NOW + timedelta(days=1))
+    assert "Mine" in overdue and "Mine" not in today
+    assert "On the shared case" not in today + overdue

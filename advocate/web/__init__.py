@@ -29,10 +29,11 @@ BLUEPRINT_MODULES = [
 
 
 def init_web(app: Flask) -> None:
-    from advocate.web import fields_render, filters, security
+    from advocate.web import fields_render, filters, html_attributes, security
 
     security.init_security(app)
     filters.init_filters(app)
     fields_render.init_app(app)
+    html_attributes.install()
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(import_module(f"advocate.web.{name}").bp)

@@ -8,12 +8,13 @@ its existence is itself sensitive.
 from __future__ import annotations
 
 from flask import g, has_app_context
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import undefer_group
 
 from advocate.extensions import db
 from advocate.models import Case, CaseShare, Client, User
 from advocate.services.errors import NotFound
+from advocate.services.statements import built_once, viewer
 
 
 def case_visibility(user: User | None) -> ColumnElement[bool]:
@@ -49,9 +50,11 @@ def get_case(case_id: int, user: User | None) -> Case:
     key = (case_id, user.id if user is not None else None)
     if key in memo:
         return memo[key]
-    case = db.session.execute(
-        select(Case).where(Case.id == case_id, case_visibility(user))
-    ).scalar_one_or_none()
+    statement = built_once(
+        ("access.get_case", viewer(user)),
+        lambda: select(Case).where(Case.id == bindparam("case_id"), case_visibility(user)),
+    )
+    case = db.session.execute(statement, {"case_id": case_id}).scalar_one_or_none()
     if case is None:
         raise NotFound("No such case.")
     memo[key] = case
@@ -95,11 +98,15 @@ def get_client(client_id: int, user: User | None) -> Client:
     key = (client_id, user.id if user is not None else None)
     if key in memo:
         return memo[key]
-    client = db.session.execute(
-        select(Client)
-        .where(Client.id == client_id, client_visibility(user))
-        .options(undefer_group("contact"))
-    ).scalar_one_or_none()
+    statement = built_once(
+        ("access.get_client", viewer(user)),
+        lambda: (
+            select(Client)
+            .where(Client.id == bindparam("client_id"), client_visibility(user))
+            .options(undefer_group("contact"))
+        ),
+    )
+    client = db.session.execute(statement, {"client_id": client_id}).scalar_one_or_none()
     if client is None:
         raise NotFound("No such client.")
     memo[key] = client

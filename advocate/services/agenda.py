@@ -20,6 +20,7 @@ from advocate.models.deadlines import DEADLINE_STATUSES
 from advocate.services import access, clock
 from advocate.services.cases import count_label
 from advocate.services.errors import ValidationFailed
+from advocate.services.statements import built_once, viewer
 
 WEEK = timedelta(days=7)
 BOARD_LIMIT = 10
@@ -117,16 +118,12 @@ _RANGES: dict[str, tuple[BindParameter[datetime] | None, BindParameter[datetime]
 }
 _BOARD_COLUMNS = (Deadline.case_id, Case.reference, Deadline.title, Deadline.due_at)
 _Statements = tuple[Executable, dict[str, Executable]]
-_board_statements: dict[tuple[int, bool, bool], _Statements] = {}
 
 
-def _statements_for(user: User) -> _Statements:
-    """The board's statements for this user, built once per process with the day's bounds
-    as parameters: building them, and SQLAlchemy working out each one's cache key, was a
-    millisecond of every dashboard."""
-    key = (user.id, user.sees_every_case, user.is_active)
-    if key in _board_statements:
-        return _board_statements[key]
+def _build_statements(user: User) -> _Statements:
+    """The board's statements for this user, with the day's bounds as parameters (kept by
+    ``statements.built_once``: building them, and SQLAlchemy working out each one's cache
+    key, was a millisecond of every dashboard)."""
     mine_pending = (
         select(Deadline)
         .join(Case, Case.id == Deadline.case_id)
@@ -160,9 +157,6 @@ def _statements_for(user: User) -> _Statements:
         .limit(BOARD_LIMIT)
         for name, (low, high) in _RANGES.items()
     }
-    if len(_board_statements) > 1000:
-        _board_statements.clear()
-    _board_statements[key] = (counts, lists)
     return counts, lists
 
 
@@ -174,7 +168,9 @@ def board(user: User, now: datetime | None = None) -> Board:
     caseworker's backlog, and a long overdue list never crowds out what is due today."""
     b = bounds(now)
     day = {"now": b.now, "today_ends": b.today_ends, "week_ends": b.week_ends}
-    counts_statement, list_statements = _statements_for(user)
+    counts_statement, list_statements = built_once(
+        ("agenda.board", viewer(user)), lambda: _build_statements(user)
+    )
     counts = db.session.execute(counts_statement, day).one()
     lists = {
         name: [BoardItem(*row) for row in db.session.execute(statement, day)]

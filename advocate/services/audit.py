@@ -73,7 +73,7 @@ def record(
         # the last hash, then insert the event whole: three statements and one flush, where
         # inserting first and writing the hash afterwards took four and two.
         session.flush()  # this transaction's own earlier events are in the table first
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+        session.execute(_TAKE_CHAIN_LOCK, {"key": _CHAIN_LOCK})
         event.id, prev = session.execute(_NEXT_ID_AND_LAST_HASH).one()
         event.at = utcnow()
         event.prev_hash = prev or ""
@@ -95,6 +95,7 @@ def record(
     return event
 
 
+_TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _NEXT_ID_AND_LAST_HASH = text(
     "SELECT nextval(pg_get_serial_sequence('audit_events', 'id')),"
     " (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)"

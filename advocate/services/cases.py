@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     Select,
+    bindparam,
     exists,
     func,
     literal,
@@ -40,6 +41,7 @@ from advocate.models.cases import STATUS_LABELS
 from advocate.services import access, audit, knowledge, timeline
 from advocate.services.errors import Conflict, ValidationFailed
 from advocate.services.references import normalise_any
+from advocate.services.statements import built_once, viewer
 
 EDITABLE = ("summary", "harm_types", "state", "perpetrator_country", "offences",
             "immediate_danger", "status", "closed_reason")  # fmt: skip
@@ -435,6 +437,27 @@ def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
     if others is not None and other != 0:
         page_ids += _ids(others, order, max(0, start - own), query.per_page - len(page_ids))
     return page_ids, total
+
+
+def load_for_case_page(case: Case, user: User) -> None:
+    """Load what the case page shows of the client, harm types and shares onto ``case``, in
+    one query rather than a lazy load each (and no decrypting of contact details the page
+    does not show)."""
+    statement = built_once(
+        ("cases.load_for_case_page", viewer(user)),
+        lambda: (
+            access.visible_cases(user)
+            .where(Case.id == bindparam("case_id"))
+            .options(
+                joinedload(Case.client).load_only(
+                    Client.id, Client.full_name, Client.preferred_name, Client.country
+                ),
+                joinedload(Case.harms),
+                joinedload(Case.shares),
+            )
+        ),
+    )
+    db.session.execute(statement, {"case_id": case.id}).unique().scalar_one()
 
 
 def list_cases(user: User, query: CaseQuery) -> tuple[list[Case], int]:

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 
 import holidays
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from advocate.extensions import db
 from advocate.models import Case, User
@@ -121,17 +121,18 @@ def for_case(case: Case) -> list[Deadline]:
     )
 
 
+_PENDING_OF_CASE = (  # built once: see services/statements.py
+    select(Deadline)
+    .where(Deadline.case_id == bindparam("case_id"), Deadline.status == "pending")
+    .order_by(Deadline.due_at)
+)
+
+
 def pending_for_case(case: Case) -> list[Deadline]:
     """A case's pending deadlines, soonest first: read once a request, as the case page's
     deadlines panel and its ladder panel (the follow-ups) both show them."""
 
     def load() -> list[Deadline]:
-        return list(
-            db.session.execute(
-                select(Deadline)
-                .where(Deadline.case_id == case.id, Deadline.status == "pending")
-                .order_by(Deadline.due_at)
-            ).scalars()
-        )
+        return list(db.session.execute(_PENDING_OF_CASE, {"case_id": case.id}).scalars())
 
     return list(memo.remembered(("pending_deadlines", case.id), load))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from advocate.extensions import db
@@ -33,6 +33,7 @@ from advocate.services import (
     timeline,
 )
 from advocate.services.errors import NotFound, ValidationFailed
+from advocate.services.statements import built_once
 
 CLOCK_SLACK = timedelta(minutes=5)
 CUSTODY_LIMIT = 200
@@ -268,12 +269,16 @@ def list_evidence(case: Case, limit: int | None = None) -> list[Evidence]:
 def latest_evidence(case: Case, limit: int) -> tuple[list[Evidence], int]:
     """The newest few items and how many the case holds, in one statement (the count rides
     along as a window over the same rows)."""
-    rows = db.session.execute(
-        select(Evidence, func.count().over())
-        .where(Evidence.case_id == case.id)
-        .order_by(Evidence.uploaded_at.desc(), Evidence.id.desc())
-        .limit(limit)
-    ).all()
+    statement = built_once(
+        ("evidence.latest", limit),
+        lambda: (
+            select(Evidence, func.count().over())
+            .where(Evidence.case_id == bindparam("case_id"))
+            .order_by(Evidence.uploaded_at.desc(), Evidence.id.desc())
+            .limit(limit)
+        ),
+    )
+    rows = db.session.execute(statement, {"case_id": case.id}).all()
     return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 

@@ -95,21 +95,22 @@ def _forget() -> None:
     g.pop(_G_KEY, None)
 
 
+_OVERRIDES = select(  # built once: see services/statements.py
+    KnowledgeOverride.id,
+    KnowledgeOverride.jurisdiction,
+    KnowledgeOverride.section,
+    KnowledgeOverride.key,
+    KnowledgeOverride.fields,
+    KnowledgeOverride.note,
+).order_by(KnowledgeOverride.id)
+
+
 def _rows() -> dict[str, list[_Row]]:
     """Every override, grouped by jurisdiction, in one query per request."""
     memo = _memo()
     if "rows" not in memo:
         grouped: dict[str, list[_Row]] = {}
-        result = db.session.execute(
-            select(
-                KnowledgeOverride.id,
-                KnowledgeOverride.jurisdiction,
-                KnowledgeOverride.section,
-                KnowledgeOverride.key,
-                KnowledgeOverride.fields,
-                KnowledgeOverride.note,
-            ).order_by(KnowledgeOverride.id)
-        )
+        result = db.session.execute(_OVERRIDES)
         for id_, code, section, key, fields, note in result:
             grouped.setdefault(code, []).append(_Row(id_, section, key, fields or {}, note or ""))
         memo["rows"] = grouped

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -234,9 +234,17 @@ def _open_follow_ups(case: Case) -> dict[int, Deadline]:
     return found
 
 
+_STEPS_OF_CASE = select(LadderStep).where(LadderStep.case_id == bindparam("case_id"))
+_EVENTS_OF_CASE = (
+    select(LadderEvent)
+    .where(LadderEvent.case_id == bindparam("case_id"))
+    .order_by(LadderEvent.at, LadderEvent.id)
+)
+
+
 def _steps(case: Case) -> dict[str, LadderStep]:
     def load() -> dict[str, LadderStep]:
-        rows = db.session.execute(select(LadderStep).where(LadderStep.case_id == case.id)).scalars()
+        rows = db.session.execute(_STEPS_OF_CASE, {"case_id": case.id}).scalars()
         return {row.rung: row for row in rows}
 
     return dict(memo.remembered(("ladder_steps", case.id), load))
@@ -478,13 +486,7 @@ def _events(case: Case) -> list[LadderEvent]:
     # for the request) by these two: the events' links to them resolve without a query.
     _steps(case)
     references.list_references(case)
-    return list(
-        db.session.execute(
-            select(LadderEvent)
-            .where(LadderEvent.case_id == case.id)
-            .order_by(LadderEvent.at, LadderEvent.id)
-        ).scalars()
-    )
+    return list(db.session.execute(_EVENTS_OF_CASE, {"case_id": case.id}).scalars())
 
 
 def _lapsed_days(

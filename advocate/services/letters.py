@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from advocate.extensions import db
@@ -245,14 +245,15 @@ def render_text(case: Case, template: str, recipient: Recipient, *, by: User) ->
 # --- lookups -------------------------------------------------------------------------------
 
 
+_LETTERS_OF_CASE = (  # built once: see services/statements.py
+    select(Letter)
+    .where(Letter.case_id == bindparam("case_id"))
+    .order_by(Letter.created_at.desc(), Letter.id.desc())
+)
+
+
 def list_letters(case: Case) -> list[Letter]:
-    return list(
-        db.session.execute(
-            select(Letter)
-            .where(Letter.case_id == case.id)
-            .order_by(Letter.created_at.desc(), Letter.id.desc())
-        ).scalars()
-    )
+    return list(db.session.execute(_LETTERS_OF_CASE, {"case_id": case.id}).scalars())
 
 
 def get_letter(case: Case, letter_id: int) -> Letter:

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import Executable, Integer, bindparam, delete, insert, or_, select, update
 from sqlalchemy import case as case_expression
-from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import load_only, selectinload
@@ -33,6 +33,8 @@ from advocate.services import audit, notifications, references, timeline
 from advocate.services.access import can_open, case_visibility
 from advocate.services.clients import has_consent
 from advocate.services.errors import Forbidden, NotFound, ValidationFailed
+from advocate.services.statements import built_once
+from advocate.services.statements import viewer as viewer_key
 
 MATCH_LABELS = {
     "email": "email address",
@@ -187,15 +189,11 @@ def _visible_ids(user: User | None, case_ids: Iterable[int]) -> set[int]:
     )
 
 
-def links_for_case(case: Case, viewer: User) -> list[LinkView]:
-    """Every link of a case the viewer has opened (the caller loaded it through access).
-
-    One statement of plain columns: each link with the other case's reference, its
-    caseworker and whether the viewer may open it (three statements and whole rows before).
-    """
+def _links_of(viewer: User) -> Executable:
     link = LinkSuggestion
-    other_id = case_expression((link.case_a_id == case.id, link.case_b_id), else_=link.case_a_id)
-    rows = db.session.execute(
+    this = bindparam("case_id", type_=Integer)
+    other_id = case_expression((link.case_a_id == this, link.case_b_id), else_=link.case_a_id)
+    return (
         select(
             link.id,
             link.matched_on,
@@ -210,8 +208,20 @@ def links_for_case(case: Case, viewer: User) -> list[LinkView]:
         )
         .join(Case, Case.id == other_id)
         .join(User, User.id == Case.owner_id)
-        .where(or_(link.case_a_id == case.id, link.case_b_id == case.id))
+        .where(or_(link.case_a_id == this, link.case_b_id == this))
         .order_by(link.created_at.desc(), link.id.desc())
+    )
+
+
+def links_for_case(case: Case, viewer: User) -> list[LinkView]:
+    """Every link of a case the viewer has opened (the caller loaded it through access).
+
+    One statement of plain columns: each link with the other case's reference, its
+    caseworker and whether the viewer may open it (three statements and whole rows before).
+    """
+    rows = db.session.execute(
+        built_once(("linking.links_for_case", viewer_key(viewer)), lambda: _links_of(viewer)),
+        {"case_id": case.id},
     )
     return [
         LinkView(
@@ -373,10 +383,13 @@ def _rebuild_matters(case_ids: set[int]) -> None:
     session.expire_all()
 
 
+_MATTER_OF_CASE = select(LinkedMatterMember.matter_id).where(
+    LinkedMatterMember.case_id == bindparam("case_id")
+)
+
+
 def matter_id_for_case(case_id: int) -> int | None:
-    return db.session.execute(
-        select(LinkedMatterMember.matter_id).where(LinkedMatterMember.case_id == case_id)
-    ).scalar_one_or_none()
+    return db.session.execute(_MATTER_OF_CASE, {"case_id": case_id}).scalar_one_or_none()
 
 
 def matter_case_ids(matter_id: int) -> list[int]:

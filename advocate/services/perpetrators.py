@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from advocate.extensions import db
@@ -32,6 +32,8 @@ from advocate.services.identifiers import (
     canonical_platform,
     normalise,
 )
+from advocate.services.statements import built_once
+from advocate.services.statements import viewer as viewer_key
 
 MAX_VALUE = 2000
 
@@ -116,13 +118,17 @@ def get_perpetrator(case: Case, perpetrator_id: int) -> Perpetrator:
     return perpetrator
 
 
+_PROFILES_OF_CASE = (  # built once, as the next: see services/statements.py
+    select(Perpetrator).where(Perpetrator.case_id == bindparam("case_id")).order_by(Perpetrator.id)
+)
+_IDENTIFIERS_OF_CASE = (
+    select(Identifier).where(Identifier.case_id == bindparam("case_id")).order_by(Identifier.id)
+)
+
+
 def list_perpetrators(case: Case) -> list[Perpetrator]:
     def load() -> list[Perpetrator]:
-        return list(
-            db.session.execute(
-                select(Perpetrator).where(Perpetrator.case_id == case.id).order_by(Perpetrator.id)
-            ).scalars()
-        )
+        return list(db.session.execute(_PROFILES_OF_CASE, {"case_id": case.id}).scalars())
 
     return list(memo.remembered(("perpetrators", case.id), load))
 
@@ -222,11 +228,7 @@ def add_identifier(
 
 def list_identifiers(case: Case) -> list[Identifier]:
     list_perpetrators(case)  # read once a request; each identifier's profile resolves from it
-    return list(
-        db.session.execute(
-            select(Identifier).where(Identifier.case_id == case.id).order_by(Identifier.id)
-        ).scalars()
-    )
+    return list(db.session.execute(_IDENTIFIERS_OF_CASE, {"case_id": case.id}).scalars())
 
 
 @dataclass(frozen=True)
@@ -244,11 +246,9 @@ class NameHint:
 _MINE, _THEIRS = aliased(Identifier), aliased(Identifier)
 
 
-def name_hints(case: Case, viewer: User) -> list[NameHint]:
-    """Names on this case also recorded on other cases, with whom to ask about each: one
-    statement of plain columns (it was three, loading whole cases and their owners)."""
+def _hints_for(viewer: User) -> Executable:
     mine, theirs = _MINE, _THEIRS
-    rows = db.session.execute(
+    return (
         select(
             mine.normalised,
             Case.id,
@@ -265,8 +265,17 @@ def name_hints(case: Case, viewer: User) -> list[NameHint]:
         )
         .join(Case, Case.id == theirs.case_id)
         .join(User, User.id == Case.owner_id)
-        .where(mine.case_id == case.id, mine.match_kind == "name")
+        .where(mine.case_id == bindparam("case_id"), mine.match_kind == "name")
         .order_by(Case.id)
+    )
+
+
+def name_hints(case: Case, viewer: User) -> list[NameHint]:
+    """Names on this case also recorded on other cases, with whom to ask about each: one
+    statement of plain columns (it was three, loading whole cases and their owners)."""
+    rows = db.session.execute(
+        built_once(("perpetrators.name_hints", viewer_key(viewer)), lambda: _hints_for(viewer)),
+        {"case_id": case.id},
     )
     return [
         NameHint(

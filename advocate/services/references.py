@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from advocate.extensions import db
 from advocate.models import REFERENCE_KINDS, Case, ReferenceNumber, User
@@ -87,17 +87,18 @@ def add_reference(
     return reference
 
 
+_OF_CASE = (  # built once, as are the other case page reads: see services/statements.py
+    select(ReferenceNumber)
+    .where(ReferenceNumber.case_id == bindparam("case_id"))
+    .order_by(ReferenceNumber.created_at, ReferenceNumber.id)
+)
+
+
 def list_references(case: Case) -> list[ReferenceNumber]:
     """The case's reference numbers, oldest first (one query a request, however many panels
     of the case page ask)."""
 
     def load() -> list[ReferenceNumber]:
-        return list(
-            db.session.execute(
-                select(ReferenceNumber)
-                .where(ReferenceNumber.case_id == case.id)
-                .order_by(ReferenceNumber.created_at, ReferenceNumber.id)
-            ).scalars()
-        )
+        return list(db.session.execute(_OF_CASE, {"case_id": case.id}).scalars())
 
     return list(memo.remembered(("references", case.id), load))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
 
 from advocate.extensions import db
 from advocate.models import Case, TimelineEntry, User
 from advocate.models.base import utcnow
+from advocate.services.statements import built_once
 
 KINDS = {
     "case": "Case",
@@ -72,6 +74,11 @@ def page(
     case: Case, *, kinds: list[str] | None = None, cursor: str | None = None, per_page: int = 25
 ) -> TimelinePage:
     """Newest first, keyset-paginated on (at, id) so page 40 costs what page 1 costs."""
+    if not kinds and not cursor:
+        # The page every case view opens on: its statement built once.
+        first = built_once(("timeline.first_page", per_page), lambda: _first_page(per_page))
+        result = db.session.execute(first, {"case_id": case.id}).all()
+        return _page_of(result, per_page, lambda: 0)
     conditions = [TimelineEntry.case_id == case.id]
     if kinds:
         conditions.append(TimelineEntry.kind.in_(kinds))
@@ -95,9 +102,28 @@ def page(
         .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
         .limit(per_page + 1)
     ).all()
-    rows = [row[0] for row in result]
     # An empty page (or one past the end) carries no count: ask for it on its own then.
-    total = result[0][1] if result else db.session.execute(select(counted)).scalar_one()
+    return _page_of(result, per_page, lambda: db.session.execute(select(counted)).scalar_one())
+
+
+def _first_page(per_page: int) -> Select[TimelineEntry, int]:
+    this_case = TimelineEntry.case_id == bindparam("case_id")
+    counted = select(func.count(TimelineEntry.id)).where(this_case).scalar_subquery()
+    return (
+        select(TimelineEntry, counted)
+        .where(this_case)
+        .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
+        .limit(per_page + 1)
+    )
+
+
+def _page_of(
+    result: Sequence[Row[TimelineEntry, int]], per_page: int, count: Callable[[], int]
+) -> TimelinePage:
+    """A page from rows of (entry, total); ``count`` answers when there is no row (on the
+    first page, no row means no entry)."""
+    rows = [row[0] for row in result]
+    total = result[0][1] if result else count()
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]

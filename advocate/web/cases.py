@@ -10,12 +10,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from advocate.extensions import db
-from advocate.models import HARM_TYPES, STATES, STATUSES, Case, Client, User
+from advocate.models import HARM_TYPES, STATES, STATUSES, Case, User
 from advocate.models.cases import STATUS_LABELS
 from advocate.models.records import REFERENCE_LABELS
 from advocate.services import access, audit, cases, knowledge, references, timeline
@@ -166,19 +165,7 @@ def new() -> ResponseReturnValue:
 @bp.route("/<int:case_id>")
 def show(case_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
-    # What the page shows of the client, harm types and shares, in one query rather than a
-    # lazy load each (and no decrypting of contact details the page does not show).
-    db.session.execute(
-        access.visible_cases(current_user)
-        .where(Case.id == case.id)
-        .options(
-            joinedload(Case.client).load_only(
-                Client.id, Client.full_name, Client.preferred_name, Client.country
-            ),
-            joinedload(Case.harms),
-            joinedload(Case.shares),
-        )
-    ).unique().scalar_one()
+    cases.load_for_case_page(case, current_user)
     kinds = [k for k in request.args.getlist("kind") if k in timeline.KINDS]
     entries = timeline.page(case, kinds=kinds, cursor=request.args.get("before"))
     share = ShareForm()

@@ -28,7 +28,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from advocate.extensions import db, limiter, login_manager
@@ -106,6 +106,7 @@ _UNREAD = (
     .scalar_subquery()
 )
 _SETTINGS = select(Organisation.settings).order_by(Organisation.id).limit(1).scalar_subquery()
+_PERSON = select(User, _UNREAD, _SETTINGS).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -115,7 +116,7 @@ def load_user(identifier: str) -> User | None:
         user_id, version = (int(part) for part in identifier.split(":", 1))
     except ValueError:
         return None
-    row = db.session.execute(select(User, _UNREAD, _SETTINGS).where(User.id == user_id)).first()
+    row = db.session.execute(_PERSON, {"user_id": user_id}).first()
     if row is None:
         return None
     user, unread, settings = row

@@ -352,3 +352,29 @@ def test_client_page_lists_the_cases_you_may_open_and_counts_the_rest(app, clien
     login(other_browser, supervisor.email)
     everything = other_browser.get(f"/clients/{mine['client_id']}").get_data(as_text=True)
     assert everything.count('href="/cases/') >= 3 and "held by colleagues" not in everything
+
+
+def test_what_a_person_may_open_follows_a_change_of_role(app, client, make_user):
+    """Case loads are built once per person and kept; a new role must still count at once."""
+    from advocate.extensions import db
+    from advocate.models import User
+
+    worker, colleague = make_user(), make_user()
+    theirs = make_case(app, colleague.id)
+    path = f"/cases/{theirs['id']}"
+
+    def set_role(role: str) -> None:
+        with app.app_context():
+            db.session.get(User, worker.id).role = role
+            db.session.commit()
+
+    def opens() -> int:
+        browser = app.test_client()  # a role change ends the person's sessions
+        login(browser, worker.email)
+        return browser.get(path).status_code
+
+    assert opens() == 404
+    set_role("supervisor")
+    assert opens() == 200
+    set_role("caseworker")
+    assert opens() == 404

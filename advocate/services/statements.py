@@ -1,0 +1,41 @@
+"""Statements built once per process and run with parameters.
+
+Building a SQLAlchemy statement, and SQLAlchemy working out the key it caches the compiled
+SQL under, costs more than running a short one: 0.1 to 0.3 ms for a select with loader options,
+against ~0.3 ms for PostgreSQL to answer it. A statement that carries access rules
+(``access.case_visibility``) differs from person to person, so it is kept per viewer; what
+varies per request goes in as a parameter. Nothing is kept across processes and nothing here
+holds data, only SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from advocate.models import User
+
+Built = TypeVar("Built")
+
+_LIMIT = 5000  # a bound on memory, not a tuning knob: past it everything is built afresh
+_built: dict[Hashable, object] = {}
+
+
+def built_once(key: Hashable, build: Callable[[], Built]) -> Built:
+    """The statement kept under ``key``, built by ``build()`` the first time."""
+    try:
+        return _built[key]  # type: ignore[return-value]
+    except KeyError:
+        if len(_built) >= _LIMIT:
+            _built.clear()
+        statement = _built[key] = build()
+        return statement
+
+
+def viewer(user: User | None) -> Hashable:
+    """What the access rules read of a person: part of the key of any statement built with
+    them, so a change of role, or a deactivation, builds afresh."""
+    if user is None:
+        return None
+    return (user.id, user.sees_every_case, user.is_active)

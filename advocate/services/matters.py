@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import load_only, selectinload
 
 from advocate.extensions import db
@@ -26,6 +26,8 @@ from advocate.models.records import REFERENCE_LABELS
 from advocate.services import linking
 from advocate.services.access import case_visibility
 from advocate.services.errors import NotFound
+from advocate.services.statements import built_once
+from advocate.services.statements import viewer as viewer_key
 
 TIMELINE_PAGE = 50
 WIDTH, HEIGHT = 520, 360
@@ -79,44 +81,67 @@ class MatterView:
     network: Network
 
 
+# Built once (see services/statements.py); the case ids go in as one expanding parameter.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_CASES = (
+    select(Case)
+    .where(Case.id.in_(_IDS))
+    .options(selectinload(Case.owner), selectinload(Case.client))
+    .order_by(Case.id)
+)
+_PERPETRATORS = (
+    select(Perpetrator)
+    .where(Perpetrator.case_id.in_(_IDS))
+    .order_by(Perpetrator.case_id, Perpetrator.id)
+)
+_WITH_REFERENCES = select(ReferenceNumber.case_id).where(ReferenceNumber.case_id.in_(_IDS))
+_SHARED_IDENTIFIERS = select(
+    Identifier.case_id, Identifier.match_kind, Identifier.blind_index, Identifier.normalised
+).where(
+    Identifier.case_id.in_(_IDS),
+    Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)),
+)
+_SHARED_REFERENCES = select(
+    ReferenceNumber.case_id,
+    ReferenceNumber.kind,
+    ReferenceNumber.normalised,
+    ReferenceNumber.value,
+).where(ReferenceNumber.case_id.in_(_IDS))
+
+
 def get_matter(matter_id: int, viewer: User) -> tuple[LinkedMatter, list[int], set[int]]:
     """The matter, its member case ids, and those the viewer may open; NotFound if none."""
     matter = db.session.get(LinkedMatter, matter_id)
     if matter is None:
         raise NotFound("No such linked matter.")
     member_ids = linking.matter_case_ids(matter.id)
-    visible = set(
-        db.session.execute(
-            select(Case.id).where(Case.id.in_(member_ids), case_visibility(viewer))
-        ).scalars()
+    openable = built_once(
+        ("matters.visible", viewer_key(viewer)),
+        lambda: select(Case.id).where(Case.id.in_(_IDS), case_visibility(viewer)),
     )
+    visible = set(db.session.execute(openable, {"ids": member_ids}).scalars())
     if not visible:
         raise NotFound("No such linked matter.")
     return matter, member_ids, visible
 
 
-def _incident_page(
-    visible: set[int], reference_of: dict[int, str], cursor: str | None
-) -> tuple[list[tuple[Incident, str]], str | None, int]:
-    """One page of the combined timeline, oldest first, keyset-paginated on (occurred_at, id)
-    so a long course of conduct costs the same on every page; with the total."""
-    conditions: list[ColumnElement[bool]] = [Incident.case_id.in_(visible)]
-    counted = select(func.count(Incident.id)).where(*conditions).scalar_subquery()
-    if cursor:
-        try:
-            at_text, id_text = cursor.split("_", 1)
-            at, incident_id = datetime.fromisoformat(at_text), int(id_text)
-        except ValueError:
-            at, incident_id = None, None
-        if at is not None and incident_id is not None:
-            conditions.append(
-                or_(
-                    Incident.occurred_at > at,
-                    and_(Incident.occurred_at == at, Incident.id > incident_id),
-                )
+_INCIDENTS_COUNTED = select(func.count(Incident.id)).where(Incident.case_id.in_(_IDS))
+
+
+def _incidents(later_only: bool) -> Select[Incident, int]:
+    """A page of incidents from the visible cases, with their total; after a cursor's
+    (occurred_at, id) when ``later_only``."""
+    conditions: list[ColumnElement[bool]] = [Incident.case_id.in_(_IDS)]
+    if later_only:
+        at = bindparam("at", type_=Incident.occurred_at.type)
+        conditions.append(
+            or_(
+                Incident.occurred_at > at,
+                and_(Incident.occurred_at == at, Incident.id > bindparam("after_id")),
             )
-    result = db.session.execute(
-        select(Incident, counted)
+        )
+    return (
+        select(Incident, _INCIDENTS_COUNTED.scalar_subquery())
         .where(*conditions)
         # What the timeline shows: no decrypting of the perpetrator identifier per row.
         .options(
@@ -130,9 +155,26 @@ def _incident_page(
         )
         .order_by(Incident.occurred_at, Incident.id)
         .limit(TIMELINE_PAGE + 1)
-    ).all()
+    )
+
+
+def _incident_page(
+    visible: set[int], reference_of: dict[int, str], cursor: str | None
+) -> tuple[list[tuple[Incident, str]], str | None, int]:
+    """One page of the combined timeline, oldest first, keyset-paginated on (occurred_at, id)
+    so a long course of conduct costs the same on every page; with the total."""
+    params: dict[str, object] = {"ids": sorted(visible)}
+    if cursor:
+        try:
+            at_text, id_text = cursor.split("_", 1)
+            params.update(at=datetime.fromisoformat(at_text), after_id=int(id_text))
+        except ValueError:
+            pass  # a mangled cursor: the first page
+    later_only = "at" in params
+    statement = built_once(("matters.incidents", later_only), lambda: _incidents(later_only))
+    result = db.session.execute(statement, params).all()
     rows = [row[0] for row in result]
-    total = result[0][1] if result else db.session.execute(select(counted)).scalar_one()
+    total = result[0][1] if result else db.session.execute(_INCIDENTS_COUNTED, params).scalar_one()
     later = None
     if len(rows) > TIMELINE_PAGE:
         rows = rows[:TIMELINE_PAGE]
@@ -142,30 +184,14 @@ def _incident_page(
 
 def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> MatterView:
     matter, member_ids, visible = get_matter(matter_id, viewer)
-    cases = list(
-        db.session.execute(
-            select(Case)
-            .where(Case.id.in_(visible))
-            .options(selectinload(Case.owner), selectinload(Case.client))
-            .order_by(Case.id)
-        ).scalars()
-    )
-    perpetrators = list(
-        db.session.execute(
-            select(Perpetrator)
-            .where(Perpetrator.case_id.in_(visible))
-            .order_by(Perpetrator.case_id, Perpetrator.id)
-        ).scalars()
-    )
+    opened = {"ids": sorted(visible)}
+    cases = list(db.session.execute(_CASES, opened).scalars())
+    perpetrators = list(db.session.execute(_PERPETRATORS, opened).scalars())
     reference_of = {c.id: c.reference for c in cases}
     incidents, later_cursor, incidents_total = _incident_page(visible, reference_of, cursor)
     references = linking.consented_references(member_ids)
     consenting = {r.case_id for r in references}
-    with_references = set(
-        db.session.execute(
-            select(ReferenceNumber.case_id).where(ReferenceNumber.case_id.in_(member_ids))
-        ).scalars()
-    )
+    with_references = set(db.session.execute(_WITH_REFERENCES, {"ids": member_ids}).scalars())
     return MatterView(
         id=matter.id,
         cases=cases,
@@ -192,27 +218,13 @@ def _joins(member_ids: list[int], visible: set[int]) -> list[tuple[str, list[int
     The value is named only when the viewer may open a case holding it."""
     groups: dict[tuple[str, str], _Join] = {}
     # Plain columns: whole identifiers would decrypt each one's value as well, unshown.
-    for ident in db.session.execute(
-        select(
-            Identifier.case_id, Identifier.match_kind, Identifier.blind_index, Identifier.normalised
-        ).where(
-            Identifier.case_id.in_(member_ids),
-            Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)),
-        )
-    ):
+    for ident in db.session.execute(_SHARED_IDENTIFIERS, {"ids": member_ids}):
         key = ("identifier", f"{ident.match_kind}:{ident.blind_index}")
         group = groups.setdefault(key, _Join(linking.MATCH_LABELS[ident.match_kind]))
         group.cases.add(ident.case_id)
         if ident.case_id in visible:
             group.shown = ident.normalised
-    for ref in db.session.execute(
-        select(
-            ReferenceNumber.case_id,
-            ReferenceNumber.kind,
-            ReferenceNumber.normalised,
-            ReferenceNumber.value,
-        ).where(ReferenceNumber.case_id.in_(member_ids))
-    ):
+    for ref in db.session.execute(_SHARED_REFERENCES, {"ids": member_ids}):
         key = ("reference", f"{ref.kind}:{ref.normalised}")
         group = groups.setdefault(key, _Join(REFERENCE_LABELS.get(ref.kind, ref.kind).lower()))
         group.cases.add(ref.case_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ColumnElement, Date, ForeignKey, Index, String, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocate.models.base import Base, EncryptedText, UTCDateTime, trigram_index, utcnow
@@ -80,11 +81,23 @@ class Consent(Base):
 
     client: Mapped[Client] = relationship(back_populates="consents")
 
+    @hybrid_method
     def in_force(self, today: date) -> bool:
+        """Given by today, not expired, not withdrawn (a withdrawal counts at once)."""
         return (
             self.withdrawn_at is None
             and self.given_on <= today
             and (self.expires_on is None or today <= self.expires_on)
+        )
+
+    @in_force.expression
+    @classmethod
+    def _in_force_in_sql(cls, today: date) -> ColumnElement[bool]:
+        """The same rule, in SQL, for reads that check many clients' consents at once."""
+        return and_(
+            cls.withdrawn_at.is_(None),
+            cls.given_on <= today,
+            or_(cls.expires_on.is_(None), cls.expires_on >= today),
         )
 
     @property

@@ -10,17 +10,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import Executable, Integer, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Date,
+    Executable,
+    Integer,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import case as case_expression
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import load_only, selectinload
 
 from advocate.extensions import db
 from advocate.models import (
     Case,
-    Client,
+    Consent,
     LinkedMatter,
     LinkedMatterMember,
     LinkSuggestion,
@@ -29,9 +40,8 @@ from advocate.models import (
 )
 from advocate.models.base import utcnow
 from advocate.models.records import REFERENCE_LABELS
-from advocate.services import audit, notifications, references, timeline
+from advocate.services import audit, clock, notifications, references, timeline
 from advocate.services.access import can_open, case_visibility
-from advocate.services.clients import has_consent
 from advocate.services.errors import Forbidden, NotFound, ValidationFailed
 from advocate.services.statements import built_once
 from advocate.services.statements import viewer as viewer_key
@@ -420,34 +430,36 @@ class CoVictimReference:
     issued_on: date | None
 
 
+# One statement of the references and their case's number, the consent checked in SQL by
+# the same rule as Consent.in_force (loading every member's case, client and consents to
+# check it was a quarter of the linked matter page's time). Built once.
+_CONSENTED_REFERENCES = (
+    select(ReferenceNumber, Case.reference)
+    .join(Case, Case.id == ReferenceNumber.case_id)
+    .where(
+        ReferenceNumber.case_id.in_(bindparam("ids", expanding=True)),
+        exists().where(
+            Consent.client_id == Case.client_id,
+            Consent.kind == "share_references",
+            # The hybrid takes a date on an instance; here it is the statement's parameter.
+            Consent.in_force(cast(date, bindparam("today", type_=Date()))),
+        ),
+    )
+    .order_by(ReferenceNumber.case_id, ReferenceNumber.created_at, ReferenceNumber.id)
+)
+
+
 def consented_references(case_ids: Iterable[int]) -> list[CoVictimReference]:
     """Reference numbers of those cases whose client has ``share_references`` in force now
     (a withdrawal counts at once: this is read live, never copied)."""
     ids = set(case_ids)
     if not ids:
         return []
-    cases = db.session.execute(
-        select(Case)
-        .where(Case.id.in_(ids))
-        .options(
-            # Only what the consent check and the list need: a client's contact details are
-            # encrypted, and loading whole clients decrypted every one of them.
-            load_only(Case.id, Case.reference, Case.client_id),
-            selectinload(Case.client).load_only(Client.id).selectinload(Client.consents),
-        )
-    ).scalars()
-    consenting = {c.id: c for c in cases if has_consent(c.client, "share_references")}
-    if not consenting:
-        return []
-    rows = db.session.execute(
-        select(ReferenceNumber)
-        .where(ReferenceNumber.case_id.in_(consenting))
-        .order_by(ReferenceNumber.case_id, ReferenceNumber.created_at, ReferenceNumber.id)
-    ).scalars()
+    rows = db.session.execute(_CONSENTED_REFERENCES, {"ids": sorted(ids), "today": clock.today()})
     return [
         CoVictimReference(
             case_id=ref.case_id,
-            case_reference=consenting[ref.case_id].reference,
+            case_reference=case_reference,
             kind=ref.kind,
             kind_label=ref.kind_label,
             value=ref.value,
@@ -456,7 +468,7 @@ def consented_references(case_ids: Iterable[int]) -> list[CoVictimReference]:
             officer_contact=ref.officer_contact,
             issued_on=ref.issued_on,
         )
-        for ref in rows
+        for ref, case_reference in rows
     ]
 
 

@@ -241,6 +241,12 @@ _EVENTS_OF_CASE = (
     .order_by(LadderEvent.at, LadderEvent.id)
 )
 
+_BRUSH_OFF_NOTES = (
+    select(LadderEvent.step_id, LadderEvent.note)
+    .where(LadderEvent.case_id == bindparam("case_id"), LadderEvent.kind == "brushed_off")
+    .order_by(LadderEvent.at, LadderEvent.id)
+)
+
 
 def _steps(case: Case) -> dict[str, LadderStep]:
     def load() -> dict[str, LadderStep]:
@@ -581,16 +587,20 @@ def suggested_next(
         return None
     status = {key: rows[key].status if key in rows else "not_started" for key in offered}
     follow_ups = _open_follow_ups(case)
-    events = _events(case)
+    # Only brush-offs' notes are quoted: every other action (and its note, decrypted) unread.
+    brushed_off = any(step.status == "brushed_off" for step in rows.values())
+    notes: dict[int, str | None] = {}
+    if brushed_off:
+        for step_id, note in db.session.execute(_BRUSH_OFF_NOTES, {"case_id": case.id}):
+            notes[step_id] = note  # oldest first: the last one stays
     triggers: list[_Trigger] = []
     for key, step in rows.items():
         rung = offered.get(key)
         if rung is None:
             continue
         said = words(rung)
-        mine = [e for e in events if e.step_id == step.id]
         if step.status == "brushed_off" and step.brushed_off_at is not None:
-            note = next((e.note for e in reversed(mine) if e.kind == "brushed_off"), None)
+            note = notes.get(step.id)
             why = (
                 f"{said.short[0].upper()}{said.short[1:]} brushed the case off on "
                 f"{_local_date_text(step.brushed_off_at)}" + (f" ('{note}')" if note else "") + "."

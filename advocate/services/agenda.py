@@ -169,7 +169,7 @@ def board(user: User, now: datetime | None = None) -> Board:
     b = bounds(now)
     day = {"now": b.now, "today_ends": b.today_ends, "week_ends": b.week_ends}
     counts_statement, list_statements = built_once(
-        ("agenda.board", viewer(user)), lambda: _build_statements(user)
+        ("agenda.board", user.id, viewer(user)), lambda: _build_statements(user)
     )
     counts = db.session.execute(counts_statement, day).one()
     lists = {

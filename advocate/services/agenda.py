@@ -27,17 +27,22 @@ BOARD_LIMIT = 10
 BOARD_COUNT_LIMIT = 50
 
 
-def _mine(user: User) -> Select[Deadline]:
+def _owned(user: User) -> Select[Deadline]:
+    """The user's own deadlines on cases they may still open."""
     return (
         select(Deadline)
         .join(Case, Case.id == Deadline.case_id)
         .where(Deadline.for_user_id == user.id, access.case_visibility(user))
-        .options(
-            joinedload(Deadline.case)
-            .load_only(Case.id, Case.reference, Case.client_id, Case.immediate_danger)
-            .joinedload(Case.client)
-            .load_only(Client.id, Client.full_name, Client.preferred_name)
-        )
+    )
+
+
+def _mine(user: User) -> Select[Deadline]:
+    """:func:`_owned`, each with its case and client's name loaded."""
+    return _owned(user).options(
+        joinedload(Deadline.case)
+        .load_only(Case.id, Case.reference, Case.client_id, Case.immediate_danger)
+        .joinedload(Case.client)
+        .load_only(Client.id, Client.full_name, Client.preferred_name)
     )
 
 
@@ -124,15 +129,7 @@ def _build_statements(user: User) -> _Statements:
     """The board's statements for this user, with the day's bounds as parameters (kept by
     ``statements.built_once``: building them, and SQLAlchemy working out each one's cache
     key, was a millisecond of every dashboard)."""
-    mine_pending = (
-        select(Deadline)
-        .join(Case, Case.id == Deadline.case_id)
-        .where(
-            Deadline.for_user_id == user.id,
-            access.case_visibility(user),
-            Deadline.status == "pending",
-        )
-    )
+    mine_pending = _owned(user).where(Deadline.status == "pending")  # no loader options: columns
 
     def pending(low: Any, high: Any) -> Select[Any]:
         statement = mine_pending.where(Deadline.due_at < high)

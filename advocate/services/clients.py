@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from advocate.extensions import db
@@ -13,6 +13,7 @@ from advocate.models import CONSENT_KINDS, STATES, Case, Client, Consent, User
 from advocate.models.base import utcnow
 from advocate.services import access, audit, clock
 from advocate.services.errors import NotFound, ValidationFailed
+from advocate.services.statements import built_once, viewer
 
 
 @dataclass
@@ -45,24 +46,26 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-_EVERY_CASE = aliased(Case)  # built once: an alias costs ~0.1 ms to make
+def _cases_of_client(user: User) -> Select[Case, int]:
+    every = aliased(Case)  # the count's own cases, so it is not correlated with the row
+    in_all = select(func.count(every.id)).where(every.client_id == bindparam("client_id"))
+    return (
+        access.visible_cases(user)
+        .add_columns(in_all.scalar_subquery())
+        .where(Case.client_id == bindparam("client_id"))
+        .order_by(Case.created_at.desc())
+    )
 
 
 def cases_for(client: Client, user: User) -> tuple[list[Case], int]:
     """The client's cases the user may open, newest first; and how many more they have that
     the user may not (shown as a count, never named).
 
-    One statement: each row carries the client's count of cases in all (from an alias, so
-    it is not correlated with the row). No row means no case at all, since a client who has
-    cases is visible only through one of them."""
-    every = _EVERY_CASE
-    in_all = select(func.count(every.id)).where(every.client_id == client.id).scalar_subquery()
-    rows = db.session.execute(
-        access.visible_cases(user)
-        .add_columns(in_all)
-        .where(Case.client_id == client.id)
-        .order_by(Case.created_at.desc())
-    ).all()
+    One statement, built once per viewer: each row carries the client's count of cases in
+    all. No row means no case at all, since a client who has cases is visible only through
+    one of them."""
+    statement = built_once(("clients.cases_for", viewer(user)), lambda: _cases_of_client(user))
+    rows = db.session.execute(statement, {"client_id": client.id}).all()
     return [row[0] for row in rows], rows[0][1] - len(rows) if rows else 0
 
 

@@ -48,8 +48,12 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(String(500))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    deadline_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deadlines.id", ondelete="CASCADE"), index=True
+    )
     # A notification that must exist at most once (e.g. one per reminder) carries a key;
     # the unique constraint is what makes a redelivered task harmless.
     dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)

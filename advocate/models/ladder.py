@@ -54,7 +54,7 @@ class LadderStep(Base):
     # Who the case is dealing with on this rung, e.g. the OIC's name and rank.
     contact: Mapped[str] = mapped_column(String(200), default="")
     reference_number_id: Mapped[int | None] = mapped_column(
-        ForeignKey("reference_numbers.id", ondelete="SET NULL")
+        ForeignKey("reference_numbers.id", ondelete="SET NULL"), index=True
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -90,10 +90,12 @@ class LadderEvent(Base):
     note: Mapped[str | None] = mapped_column(EncryptedText())
     contact: Mapped[str] = mapped_column(String(200), default="")
     reference_number_id: Mapped[int | None] = mapped_column(
-        ForeignKey("reference_numbers.id", ondelete="SET NULL")
+        ForeignKey("reference_numbers.id", ondelete="SET NULL"), index=True
     )
     # The follow-up this action started (a contact starts a clock).
-    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id", ondelete="SET NULL"))
+    deadline_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deadlines.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     step: Mapped[LadderStep] = relationship(back_populates="events")

@@ -70,10 +70,10 @@ class Letter(Base):
     sent_how: Mapped[str] = mapped_column(String(20), default="")
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     superseded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("letters.id", ondelete="SET NULL")
+        ForeignKey("letters.id", ondelete="SET NULL"), index=True
     )
     reply_deadline_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deadlines.id", ondelete="SET NULL")
+        ForeignKey("deadlines.id", ondelete="SET NULL"), index=True
     )
     # Optimistic locking: an edit racing a finalise loses instead of changing a final letter.
     version: Mapped[int] = mapped_column(Integer, default=1)

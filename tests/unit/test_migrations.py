@@ -38,3 +38,23 @@ def test_sqlite_runs_with_foreign_keys_and_wal(app):
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA synchronous")).scalar() == 2
+
+
+def test_every_foreign_key_but_a_persons_is_indexed(app):
+    """Deleting a case, deadline, reference number or draft letter looks up the rows that point
+    at it; without an index that is a scan of the whole table, slower with every case held.
+    People are deactivated, never deleted, so the columns naming who did something are left."""
+    from advocate.extensions import db
+
+    with app.app_context():
+        schema = inspect(db.engine)
+        unindexed = []
+        for table in schema.get_table_names():
+            leading = {index["column_names"][0] for index in schema.get_indexes(table)}
+            leading |= {u["column_names"][0] for u in schema.get_unique_constraints(table)}
+            leading |= set(schema.get_pk_constraint(table)["constrained_columns"][:1])
+            for key in schema.get_foreign_keys(table):
+                column = key["constrained_columns"][0]
+                if key["referred_table"] != "users" and column not in leading:
+                    unindexed.append(f"{table}.{column}")
+    assert unindexed == []

@@ -1,9 +1,9 @@
 """The letter as a PDF: ReportLab Platypus with an embedded open TrueType font.
 
-ReportLab takes about 10 ms for a two-page letter and needs no system libraries. The font is
-DejaVu Sans where the system has it (it covers more scripts, for clients' names) and otherwise
-Bitstream Vera, which ships inside the ReportLab package, so nothing system-level is required.
-Fonts are registered once per process.
+ReportLab needs no system libraries; a three-page letter with two tables of reference numbers
+takes about 25 ms of CPU. The font is DejaVu Sans where the system has it (it covers more
+scripts, for clients' names) and otherwise Bitstream Vera, which ships inside the ReportLab
+package, so nothing system-level is required. Fonts are registered once per process.
 """
 
 from __future__ import annotations
@@ -134,24 +134,98 @@ def _flowables(document: Document) -> list[Flowable]:
 
 
 def _table(block: Table, styles: dict[str, ParagraphStyle]) -> Flowable:
+    if not block.header and not block.rows:
+        return Spacer(0, 0)
+    widths = _column_widths(block)
     rows = []
     if block.header:
-        rows.append([Paragraph(_markup(c), styles["cell_head"]) for c in block.header])
-    rows.extend([Paragraph(_markup(c), styles["cell"]) for c in row] for row in block.rows)
-    if not rows:
-        return Spacer(0, 0)
-    table = PdfTable(rows, repeatRows=1 if block.header else 0, hAlign="LEFT")
+        header = zip(block.header, widths, strict=False)
+        rows.append([_cell(c, w, styles["cell_head"], True) for c, w in header])
+    rows.extend(
+        [_cell(c, w, styles["cell"], False) for c, w in zip(row, widths, strict=False)]
+        for row in block.rows
+    )
+    table = PdfTable(rows, colWidths=widths, repeatRows=1 if block.header else 0, hAlign="LEFT")
     commands = [
-        ("FONT", (0, 0), (-1, -1), FONT),  # the cells' own default is unembedded Helvetica
+        # The cells' own default is an unembedded Helvetica.
+        ("FONT", (0, 0), (-1, -1), FONT, _CELL_SIZE, _CELL_LEADING),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
     if block.header:
+        commands.append(("FONT", (0, 0), (-1, 0), FONT_BOLD, _CELL_SIZE, _CELL_LEADING))
         commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")))
     table.setStyle(TableStyle(commands))
     return table
+
+
+def _cell(text: Inline, width: float, style: ParagraphStyle, bold: bool) -> str | Paragraph:
+    """Plain text where it fits on one line in the row's own weight, else a paragraph.
+
+    A table's plain text is drawn as it is; a paragraph is parsed as markup, wrapped and laid
+    out, about 0.15 ms a cell, which a letter's reference and incident tables multiply.
+    """
+    if all(run_bold == bold for _, run_bold in text) and _width(text) + _CELL_PADDING <= width:
+        return "".join(part for part, _ in text)
+    return Paragraph(_markup(text), style)
+
+
+# The frame's width (A4 less the margins) and a cell's default left + right padding.
+_TEXT_WIDTH = A4[0] - 44 * mm
+_CELL_PADDING = 12.0
+_CELL_SIZE = 9.5
+_CELL_LEADING = 12
+
+
+def _width(text: Inline) -> float:
+    return sum(
+        pdfmetrics.stringWidth(part, FONT_BOLD if bold else FONT, _CELL_SIZE) for part, bold in text
+    )
+
+
+def _longest_word(text: Inline) -> float:
+    return max(
+        (
+            pdfmetrics.stringWidth(word, FONT_BOLD if bold else FONT, _CELL_SIZE)
+            for part, bold in text
+            for word in part.split()
+        ),
+        default=0.0,
+    )
+
+
+def _column_widths(block: Table) -> list[float]:
+    """Columns that fit keep their own width; the others share what is left of the page.
+
+    Left to ReportLab, a table of paragraphs is sized by wrapping every cell several times.
+    Here a column whose longest cell fits in an even share of the page gets just that; the
+    rest split what remains evenly (never below their longest word), as a browser lays out a
+    table.
+    """
+    register_fonts()
+    lines = ([block.header] if block.header else []) + list(block.rows)
+    columns = max(len(line) for line in lines)
+    natural = [_CELL_PADDING] * columns
+    least = [_CELL_PADDING] * columns
+    for line in lines:
+        for column, cell in enumerate(line):
+            natural[column] = max(natural[column], _width(cell) + _CELL_PADDING)
+            least[column] = max(least[column], _longest_word(cell) + _CELL_PADDING)
+    widths = list(natural)
+    crowded = set(range(columns))
+    left = _TEXT_WIDTH
+    while crowded:
+        share = left / len(crowded)
+        fitting = {column for column in crowded if natural[column] <= share}
+        if not fitting:
+            break
+        crowded -= fitting
+        left -= sum(natural[column] for column in fitting)
+    for column in crowded:
+        widths[column] = max(least[column], left / len(crowded))
+    return widths
 
 
 def render_pdf(document: Document, *, title: str, author: str, footer: str) -> bytes:

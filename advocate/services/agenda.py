@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable, Select, bindparam, case, func, select
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from advocate.extensions import db
@@ -122,58 +132,52 @@ _RANGES: dict[str, tuple[BindParameter[datetime] | None, BindParameter[datetime]
     ),
 }
 _BOARD_COLUMNS = (Deadline.case_id, Case.reference, Deadline.title, Deadline.due_at)
-_Statements = tuple[Executable, dict[str, Executable]]
 
 
-def _build_statements(user: User) -> _Statements:
-    """The board's statements for this user, with the day's bounds as parameters (kept by
-    ``statements.built_once``: building them, and SQLAlchemy working out each one's cache
-    key, was a millisecond of every dashboard)."""
+def _build_statement(user: User) -> Executable:
+    """The board in one statement for this user, with the day's bounds as parameters (kept
+    by ``statements.built_once``: building it, and SQLAlchemy working out its cache key, was
+    a millisecond of every dashboard).
+
+    Each bucket is read to its first BOARD_COUNT_LIMIT + 1 rows in due order, which both
+    counts it (up to the limit) and lists its first BOARD_LIMIT: one read where a count and a
+    list each walked the same index range."""
     mine_pending = _owned(user).where(Deadline.status == "pending")  # no loader options: columns
 
-    def pending(low: Any, high: Any) -> Select[Any]:
+    def bucket(name: str) -> Any:
+        low, high = _RANGES[name]
         statement = mine_pending.where(Deadline.due_at < high)
-        return statement if low is None else statement.where(Deadline.due_at >= low)
-
-    def capped_count(low: Any, high: Any) -> Any:
+        if low is not None:
+            statement = statement.where(Deadline.due_at >= low)
+        # due_at alone: the index's own order, so the read stops at the limit (with id as
+        # well, PostgreSQL read and sorted the whole week).
         first = (
-            pending(low, high)
-            .with_only_columns(Deadline.id)
+            statement.with_only_columns(literal(name).label("bucket"), *_BOARD_COLUMNS)
+            .order_by(Deadline.due_at)
             .limit(BOARD_COUNT_LIMIT + 1)
             .subquery()
         )
-        return select(func.count()).select_from(first).scalar_subquery()
+        return select(*first.c)
 
-    counts = select(*(capped_count(*_RANGES[name]).label(name) for name in _RANGES))
-    lists: dict[str, Executable] = {
-        # due_at alone: the index's own order, so the read stops at BOARD_LIMIT rows (with
-        # id as well, PostgreSQL read and sorted the whole week).
-        name: pending(low, high)
-        .with_only_columns(*_BOARD_COLUMNS)
-        .order_by(Deadline.due_at)
-        .limit(BOARD_LIMIT)
-        for name, (low, high) in _RANGES.items()
-    }
-    return counts, lists
+    return union_all(*(bucket(name) for name in _RANGES))
 
 
 def board(user: User, now: datetime | None = None) -> Board:
     """Pending deadlines: overdue, due later today, due in the rest of the coming week.
 
     Each bucket is its own index range (user, status, due date), read to its first
-    BOARD_LIMIT rows and counted up to BOARD_COUNT_LIMIT: four short queries whatever the
-    caseworker's backlog, and a long overdue list never crowds out what is due today."""
+    BOARD_COUNT_LIMIT + 1 rows: one short query whatever the caseworker's backlog, and a long
+    overdue list never crowds out what is due today."""
     b = bounds(now)
     day = {"now": b.now, "today_ends": b.today_ends, "week_ends": b.week_ends}
-    counts_statement, list_statements = built_once(
-        ("agenda.board", user.id, viewer(user)), lambda: _build_statements(user)
-    )
-    counts = db.session.execute(counts_statement, day).one()
-    lists = {
-        name: [BoardItem(*row) for row in db.session.execute(statement, day)]
-        for name, statement in list_statements.items()
-    }
-    totals = {name: int(getattr(counts, name)) for name in _RANGES}
+    statement = built_once(("agenda.board", user.id, viewer(user)), lambda: _build_statement(user))
+    buckets: dict[str, list[BoardItem]] = {name: [] for name in _RANGES}
+    for name, *columns in db.session.execute(statement, day):
+        buckets[name].append(BoardItem(*columns))
+    for items in buckets.values():
+        items.sort(key=lambda item: item.due_at)  # a union keeps no order of its own
+    totals = {name: len(items) for name, items in buckets.items()}
+    lists = {name: items[:BOARD_LIMIT] for name, items in buckets.items()}
     return Board(lists["overdue"], lists["today"], lists["week"], totals)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import subprocess
 import zipfile
 from typing import Any
 
@@ -22,6 +21,7 @@ from tests.letter_cases import (
     letter_ready_case,
     link_a_co_victim,
 )
+from tests.pdf_text import pdf_text
 
 TEMPLATES = (
     "oic_follow_up",
@@ -35,14 +35,6 @@ TEMPLATES = (
 )
 NOTICE = "General legal information, not legal advice."
 RECIPIENT = {"name": "Sgt Lee", "title": "Officer in Charge", "organisation": "Parramatta Police"}
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text as pdftotext (poppler) extracts it, on one line per run of spaces."""
-    result = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
-    )
-    return " ".join(result.stdout.decode().split())
 
 
 def docx_text(data: bytes) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
 
 from advocate.services.letter_document import parse
 from advocate.services.letter_pdf import _TEXT_WIDTH, _column_widths, render_pdf
+from tests.pdf_text import pdf_lines
 
 NARROW = """| Reference | Number |
 |---|---|
@@ -46,16 +44,6 @@ def test_a_wide_table_fills_the_page_and_short_columns_are_not_squeezed():
     person, _reference, number, issued_by, _officer = widths
     # "Person A" and the numbers fit on one line; the long cell takes what is left.
     assert person < number < issued_by
-
-
-def pdf_lines(data: bytes) -> list[str]:
-    """The PDF's text as laid out on the page, one string per printed line."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    result = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
-    )
-    return [" ".join(line.split()) for line in result.stdout.decode().splitlines()]
 
 
 def test_every_cell_reaches_the_pdf_with_long_ones_wrapped():

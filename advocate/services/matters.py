@@ -9,7 +9,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    LargeBinary,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import load_only, selectinload
 
 from advocate.extensions import db
@@ -25,6 +36,7 @@ from advocate.models import (
 from advocate.models.records import REFERENCE_LABELS
 from advocate.services import linking
 from advocate.services.access import case_visibility
+from advocate.services.crypto import field_cipher
 from advocate.services.errors import NotFound
 from advocate.services.statements import built_once
 from advocate.services.statements import viewer as viewer_key
@@ -95,8 +107,13 @@ _PERPETRATORS = (
     .order_by(Perpetrator.case_id, Perpetrator.id)
 )
 _WITH_REFERENCES = select(ReferenceNumber.case_id).where(ReferenceNumber.case_id.in_(_IDS))
+# The value still sealed (its ciphertext): _joins opens one per shared identifier shown, not
+# every holder's copy.
 _SHARED_IDENTIFIERS = select(
-    Identifier.case_id, Identifier.match_kind, Identifier.blind_index, Identifier.normalised
+    Identifier.case_id,
+    Identifier.match_kind,
+    Identifier.blind_index,
+    type_coerce(Identifier.normalised, LargeBinary).label("sealed"),
 ).where(
     Identifier.case_id.in_(_IDS),
     Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)),
@@ -211,6 +228,12 @@ class _Join:
     kind: str
     cases: set[int] = field(default_factory=set)
     shown: str = ""
+    sealed: bytes = b""  # an identifier's value, decrypted only if the join is listed
+
+    def label(self) -> str:
+        if self.sealed and not self.shown:
+            self.shown = field_cipher().decrypt(bytes(self.sealed)).decode("utf-8")
+        return f"{self.kind}: {self.shown}" if self.shown else self.kind
 
 
 def _joins(member_ids: list[int], visible: set[int]) -> list[tuple[str, list[int]]]:
@@ -223,18 +246,14 @@ def _joins(member_ids: list[int], visible: set[int]) -> list[tuple[str, list[int
         group = groups.setdefault(key, _Join(linking.MATCH_LABELS[ident.match_kind]))
         group.cases.add(ident.case_id)
         if ident.case_id in visible:
-            group.shown = ident.normalised
+            group.sealed = ident.sealed
     for ref in db.session.execute(_SHARED_REFERENCES, {"ids": member_ids}):
         key = ("reference", f"{ref.kind}:{ref.normalised}")
         group = groups.setdefault(key, _Join(REFERENCE_LABELS.get(ref.kind, ref.kind).lower()))
         group.cases.add(ref.case_id)
         if ref.case_id in visible:
             group.shown = ref.value
-    return sorted(
-        (f"{g.kind}: {g.shown}" if g.shown else g.kind, sorted(g.cases))
-        for g in groups.values()
-        if len(g.cases) > 1
-    )
+    return sorted((g.label(), sorted(g.cases)) for g in groups.values() if len(g.cases) > 1)
 
 
 def network(member_ids: list[int], visible: set[int]) -> Network:

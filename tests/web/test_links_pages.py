@@ -240,3 +240,33 @@ def test_the_combined_timeline_pages_oldest_first_fifty_at_a_time(app, client, m
     second = client.get(later.replace("&amp;", "&")).get_data(as_text=True)
     assert re.findall(r"Incident number (\d{3})", second) == [f"{n:03}" for n in range(50, 70)]
     assert "Later incidents" not in second
+
+
+def test_the_network_names_a_shared_value_only_for_a_case_you_may_open_and_opens_it_once(
+    app, client, make_user
+):
+    """Each holder's copy of an identifier is encrypted; the network decrypts one copy for
+    each join it lists, and names the value only when a case holding it may be opened."""
+    from advocate.services import matters
+
+    *_, mine, theirs, _matter_url = _linked_pair(app, client, make_user)
+    members = [mine["id"], theirs["id"]]
+    with app.app_context():
+        real = app.extensions["advocate.cipher"]
+        opened: list[bytes] = []
+
+        class CountingCipher:
+            def decrypt(self, token: bytes) -> bytes:
+                opened.append(token)
+                return real.decrypt(token)
+
+        app.extensions["advocate.cipher"] = CountingCipher()
+        try:
+            seen = matters._joins(members, visible={mine["id"]})
+            assert len(opened) == 1  # two copies of the email, one opened; the URL not shared
+            unseen = matters._joins(members, visible=set())
+            assert len(opened) == 1
+        finally:
+            app.extensions["advocate.cipher"] = real
+    assert ("email address: perp@example.org", members) in seen
+    assert ("email address", members) in unseen

@@ -137,14 +137,13 @@ def _table(block: Table, styles: dict[str, ParagraphStyle]) -> Flowable:
     if not block.header and not block.rows:
         return Spacer(0, 0)
     widths = _column_widths(block)
-    rows = []
-    if block.header:
-        header = zip(block.header, widths, strict=False)
-        rows.append([_cell(c, w, styles["cell_head"], True) for c, w in header])
-    rows.extend(
-        [_cell(c, w, styles["cell"], False) for c, w in zip(row, widths, strict=False)]
-        for row in block.rows
-    )
+    rows = [
+        [
+            _cell(c, w, styles["cell_head" if bold else "cell"])
+            for c, w in zip(line, widths, strict=True)
+        ]
+        for line, bold in _lines(block)
+    ]
     table = PdfTable(rows, colWidths=widths, repeatRows=1 if block.header else 0, hAlign="LEFT")
     commands = [
         # The cells' own default is an unembedded Helvetica.
@@ -161,13 +160,27 @@ def _table(block: Table, styles: dict[str, ParagraphStyle]) -> Flowable:
     return table
 
 
-def _cell(text: Inline, width: float, style: ParagraphStyle, bold: bool) -> str | Paragraph:
-    """Plain text where it fits on one line in the row's own weight, else a paragraph.
+def _lines(block: Table) -> list[tuple[tuple[Inline, ...], bool]]:
+    """Each row of cells, with whether it is the header, whose every run is set in bold."""
+    lines = [(row, False) for row in block.rows]
+    if block.header:
+        header = tuple(tuple((part, True) for part, _ in cell) for cell in block.header)
+        lines.insert(0, (header, True))
+    return [(line + ((),) * (_columns(block) - len(line)), bold) for line, bold in lines]
+
+
+def _columns(block: Table) -> int:
+    return max(len(line) for line in ([block.header] if block.header else []) + list(block.rows))
+
+
+def _cell(text: Inline, width: float, style: ParagraphStyle) -> str | Paragraph:
+    """Plain text where it fits on one line in its row's weight, else a paragraph.
 
     A table's plain text is drawn as it is; a paragraph is parsed as markup, wrapped and laid
     out, about 0.15 ms a cell, which a letter's reference and incident tables multiply.
     """
-    if all(run_bold == bold for _, run_bold in text) and _width(text) + _CELL_PADDING <= width:
+    row_bold = style.fontName == FONT_BOLD
+    if all(bold == row_bold for _, bold in text) and _width(text) + _CELL_PADDING <= width:
         return "".join(part for part, _ in text)
     return Paragraph(_markup(text), style)
 
@@ -205,11 +218,10 @@ def _column_widths(block: Table) -> list[float]:
     table.
     """
     register_fonts()
-    lines = ([block.header] if block.header else []) + list(block.rows)
-    columns = max(len(line) for line in lines)
+    columns = _columns(block)
     natural = [_CELL_PADDING] * columns
     least = [_CELL_PADDING] * columns
-    for line in lines:
+    for line, _ in _lines(block):
         for column, cell in enumerate(line):
             natural[column] = max(natural[column], _width(cell) + _CELL_PADDING)
             least[column] = max(least[column], _longest_word(cell) + _CELL_PADDING)

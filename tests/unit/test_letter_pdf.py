@@ -58,3 +58,14 @@ def test_every_cell_reaches_the_pdf_with_long_ones_wrapped():
     assert all(word in text for word in LONG_CELL.split())
     assert sum(any(w in line for w in ("screenshots", "removal", "allowed")) for line in lines) > 1
     assert all(len(line) < 120 for line in lines)
+
+
+def test_a_header_is_measured_in_the_bold_it_is_printed_in():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from advocate.services.letter_pdf import _CELL_PADDING, _CELL_SIZE, FONT, FONT_BOLD
+
+    (width,) = _column_widths(table_of("| Officer in charge |\n|---|\n| Lee |"))
+    bold = stringWidth("Officer in charge", FONT_BOLD, _CELL_SIZE) + _CELL_PADDING
+    assert bold > stringWidth("Officer in charge", FONT, _CELL_SIZE) + _CELL_PADDING
+    assert width == pytest.approx(bold)

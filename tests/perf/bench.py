@@ -29,6 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
@@ -45,7 +46,11 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / ".bench"
 LUA = Path(__file__).with_name("wrk.lua")
 WORKERS = 2
-WARMUP_SECONDS = 1
+# Before each measurement, every gunicorn thread must have run the request a few times (its
+# connection prepares a statement at the fifth run): this many requests, 16 at a time, or a
+# second at most. A second of wrk did the same for slow pages and ran on for fast ones.
+WARMUP_REQUESTS_PER_CONNECTION = 4
+WARMUP_SECONDS = 1.0
 # Flask-Login's "strong" session protection ties a session to the client's address and
 # User-Agent, so the login, the probes and wrk must all send the same one.
 USER_AGENT = "advocate-bench/1"
@@ -122,6 +127,17 @@ def flask(env: dict[str, str], *args: str) -> str:
 class Served:
     base: str
     process: subprocess.Popen[bytes]
+    log: Path
+
+
+def last_error(server_log: Path, lines: int = 40) -> str:
+    """The end of the last traceback the server wrote, for a run that met unexpected statuses
+    (the log goes with the run's temporary folder)."""
+    text = server_log.read_text(errors="replace")
+    start = text.rfind("Traceback")
+    if start < 0:
+        return "  (no traceback in the server's log)"
+    return "\n".join("    " + line for line in text[start:].splitlines()[:lines])
 
 
 @contextmanager
@@ -167,7 +183,7 @@ def gunicorn(env: dict[str, str], target: str, threads: int, ready_path: str) ->
                         f"gunicorn {target} did not start; see {logfile.name}"
                     ) from None
                 time.sleep(0.2)
-        yield Served(base, process)
+        yield Served(base, process, Path(logfile.name))
     finally:
         process.terminate()
         try:
@@ -237,8 +253,24 @@ def probe(url: str, endpoint: Endpoint, headers: dict[str, str]) -> tuple[int, i
         response = opener.open(request)
     except urllib.error.HTTPError as error:
         response = error
+    with response:
+        response.read()
     count = response.headers.get("X-Query-Count")
     return response.status, int(count) if count is not None else None
+
+
+def warm_up(url: str, endpoint: Endpoint, headers: dict[str, str], connections: int) -> None:
+    deadline = time.monotonic() + WARMUP_SECONDS
+
+    def one_connection() -> None:
+        for _ in range(WARMUP_REQUESTS_PER_CONNECTION):
+            if time.monotonic() > deadline:
+                return
+            probe(url, endpoint, headers)
+
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        for done in [pool.submit(one_connection) for _ in range(connections)]:
+            done.result()
 
 
 def wrk(
@@ -292,7 +324,7 @@ def measure(
     status, queries = probe(url, endpoint, headers)
     if status != endpoint.expect:
         raise SystemExit(f"{endpoint.name}: {url} answered {status}, expected {endpoint.expect}")
-    wrk(url, WARMUP_SECONDS, settings.connections, headers, endpoint)
+    warm_up(url, endpoint, headers, settings.connections)
     result = wrk(url, settings.seconds, settings.connections, headers, endpoint)
     result["queries"] = queries
     # The same requests one at a time: the time the server takes, without the queueing that
@@ -433,9 +465,10 @@ def run_pass(database: str, settings: Settings) -> dict[str, Any]:
                     result["skipped"][endpoint.name] = reason
                     log(f"  {endpoint.name:18} skipped: {reason}")
                     continue
-                result["endpoints"][endpoint.name] = measure(
-                    served.base, endpoint, info, settings, cookie, token
-                )
+                measured = measure(served.base, endpoint, info, settings, cookie, token)
+                if measured["bad_status"]:
+                    log(last_error(served.log))
+                result["endpoints"][endpoint.name] = measured
             memory = worker_memory_mb(served.process)
             result["worker_rss_mb"], result["worker_peak_rss_mb"] = memory
         log(f"  web worker RSS {result['worker_rss_mb']} MB, peak {result['worker_peak_rss_mb']}")
@@ -503,7 +536,8 @@ def in_process(env: dict[str, str], result: dict[str, Any]) -> None:
     )
     log(
         f"  {'letter_finalise':18} p50 {letter['p50_ms']:7.2f} ms  p95 {letter['p95_ms']:7.2f} ms"
-        f"  {letter['queries']} queries  ({letter['rounds']} rounds)"
+        f"  {letter['queries']} queries  ({letter['rounds']} rounds; CPU p50"
+        f" {letter['cpu_p50_ms']} ms)"
     )
     log(
         f"  {'deadline_sweep':18} {sweep['reminders']:,} reminders in {sweep['seconds']} s"

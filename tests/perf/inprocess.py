@@ -171,6 +171,7 @@ def letter_finalise(info: dict[str, Any]) -> dict[str, Any]:
     case = typical_letter_case(info)
     user = db.session.execute(select(User).where(User.id == case.owner_id)).scalar_one()
     timings: list[float] = []
+    cpu_times: list[float] = []
     counts: list[int] = []
     sizes = (0, 0)
     for _ in range(LETTER_ROUNDS):
@@ -179,9 +180,10 @@ def letter_finalise(info: dict[str, Any]) -> dict[str, Any]:
         )
         db.session.commit()
         with counting() as counter:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             letters.finalise(letter, by=user)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - cpu) * 1000)
         counts.append(counter.count)
         db.session.commit()
         sizes = (len(letters.read_file(letter, "pdf", by=user)), 0)
@@ -193,6 +195,9 @@ def letter_finalise(info: dict[str, Any]) -> dict[str, Any]:
         **percentiles(steady),
         "rps": round(len(steady) / (sum(steady) / 1000), 1),
         "queries": int(statistics.median(counts)),
+        # This process's own CPU: on a machine shared with other work the clock also counts
+        # the time others had the CPU.
+        "cpu_p50_ms": round(statistics.median(cpu_times[2:] or cpu_times), 1),
         "rounds": len(timings),
         "first_ms": round(timings[0], 1),
         "pdf_bytes": sizes[0],

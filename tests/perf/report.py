@@ -102,6 +102,8 @@ def _in_process_row(label: str, m: dict[str, Any], target: str) -> str:
     if "seconds" in m:  # the sweep: one run, its total time
         label = f"{label}: {m['seconds']:.2f} s in all"
         rate += " reminders/s"
+    if "cpu_p50_ms" in m:  # the clock against this process's own CPU (letter finalise)
+        label = f"{label}; CPU p50 {m['cpu_p50_ms']:.1f} ms"
     return (
         f"| {label} (in-process) | {_ms(m['p50_ms'])} | {_ms(m['p95_ms'])} "
         f"| {_ms(m['p99_ms'])} | {rate} | — | {queries} | — | {target} |"

@@ -53,6 +53,11 @@ _FONT_CANDIDATES = (
 )
 FONT = "LetterSans"
 FONT_BOLD = "LetterSans-Bold"
+# The frame's width (A4 less the margins); a table cell's type, and its left + right padding.
+_TEXT_WIDTH = A4[0] - 44 * mm
+_CELL_SIZE = 9.5
+_CELL_LEADING = 12
+_CELL_PADDING = 12.0
 
 
 @cache
@@ -91,9 +96,16 @@ def _styles() -> dict[str, ParagraphStyle]:
             bulletIndent=0,
             bulletFontName=FONT,
         ),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=9.5, leading=12, spaceAfter=0),
+        "cell": ParagraphStyle(
+            "cell", parent=body, fontSize=_CELL_SIZE, leading=_CELL_LEADING, spaceAfter=0
+        ),
         "cell_head": ParagraphStyle(
-            "cell_head", parent=body, fontName=FONT_BOLD, fontSize=9.5, leading=12, spaceAfter=0
+            "cell_head",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=_CELL_SIZE,
+            leading=_CELL_LEADING,
+            spaceAfter=0,
         ),
     }
 
@@ -161,16 +173,14 @@ def _table(block: Table, styles: dict[str, ParagraphStyle]) -> Flowable:
 
 
 def _lines(block: Table) -> list[tuple[tuple[Inline, ...], bool]]:
-    """Each row of cells, with whether it is the header, whose every run is set in bold."""
+    """Each row of cells, all as wide as the widest, and whether it is the header (whose every
+    run is set in bold)."""
     lines = [(row, False) for row in block.rows]
     if block.header:
         header = tuple(tuple((part, True) for part, _ in cell) for cell in block.header)
         lines.insert(0, (header, True))
-    return [(line + ((),) * (_columns(block) - len(line)), bold) for line, bold in lines]
-
-
-def _columns(block: Table) -> int:
-    return max(len(line) for line in ([block.header] if block.header else []) + list(block.rows))
+    columns = max(len(line) for line, _ in lines)
+    return [(line + ((),) * (columns - len(line)), bold) for line, bold in lines]
 
 
 def _cell(text: Inline, width: float, style: ParagraphStyle) -> str | Paragraph:
@@ -183,13 +193,6 @@ def _cell(text: Inline, width: float, style: ParagraphStyle) -> str | Paragraph:
     if all(bold == row_bold for _, bold in text) and _width(text) + _CELL_PADDING <= width:
         return "".join(part for part, _ in text)
     return Paragraph(_markup(text), style)
-
-
-# The frame's width (A4 less the margins) and a cell's default left + right padding.
-_TEXT_WIDTH = A4[0] - 44 * mm
-_CELL_PADDING = 12.0
-_CELL_SIZE = 9.5
-_CELL_LEADING = 12
 
 
 def _width(text: Inline) -> float:
@@ -218,10 +221,11 @@ def _column_widths(block: Table) -> list[float]:
     table.
     """
     register_fonts()
-    columns = _columns(block)
+    lines = _lines(block)
+    columns = len(lines[0][0])
     natural = [_CELL_PADDING] * columns
     least = [_CELL_PADDING] * columns
-    for line, _ in _lines(block):
+    for line, _ in lines:
         for column, cell in enumerate(line):
             natural[column] = max(natural[column], _width(cell) + _CELL_PADDING)
             least[column] = max(least[column], _longest_word(cell) + _CELL_PADDING)

@@ -231,9 +231,10 @@ class _Join:
     sealed: bytes = b""  # an identifier's value, decrypted only if the join is listed
 
     def label(self) -> str:
-        if self.sealed and not self.shown:
-            self.shown = field_cipher().decrypt(bytes(self.sealed)).decode("utf-8")
-        return f"{self.kind}: {self.shown}" if self.shown else self.kind
+        shown = self.shown
+        if self.sealed and not shown:
+            shown = field_cipher().decrypt(bytes(self.sealed)).decode("utf-8")
+        return f"{self.kind}: {shown}" if shown else self.kind
 
 
 def _joins(member_ids: list[int], visible: set[int]) -> list[tuple[str, list[int]]]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import (
     BindParameter,
@@ -34,7 +33,7 @@ from advocate.models import (
     User,
 )
 from advocate.models.records import REFERENCE_LABELS
-from advocate.services import linking
+from advocate.services import keyset, linking
 from advocate.services.access import case_visibility
 from advocate.services.crypto import field_cipher
 from advocate.services.errors import NotFound
@@ -181,13 +180,10 @@ def _incident_page(
     """One page of the combined timeline, oldest first, keyset-paginated on (occurred_at, id)
     so a long course of conduct costs the same on every page; with the total."""
     params: dict[str, object] = {"ids": sorted(visible)}
-    if cursor:
-        try:
-            at_text, id_text = cursor.split("_", 1)
-            params.update(at=datetime.fromisoformat(at_text), after_id=int(id_text))
-        except ValueError:
-            pass  # a mangled cursor: the first page
-    later_only = "at" in params
+    after = keyset.parse_cursor(cursor)
+    if after is not None:
+        params["at"], params["after_id"] = after
+    later_only = after is not None
     statement = built_once(("matters.incidents", later_only), lambda: _incidents(later_only))
     result = db.session.execute(statement, params).all()
     rows = [row[0] for row in result]
@@ -195,7 +191,7 @@ def _incident_page(
     later = None
     if len(rows) > TIMELINE_PAGE:
         rows = rows[:TIMELINE_PAGE]
-        later = f"{rows[-1].occurred_at.isoformat()}_{rows[-1].id}"
+        later = keyset.cursor_for(rows[-1].occurred_at, rows[-1].id)
     return [(incident, reference_of[incident.case_id]) for incident in rows], later, total
 
 

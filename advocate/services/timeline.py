@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from advocate.extensions import db
 from advocate.models import Case, TimelineEntry, User
 from advocate.models.base import utcnow
+from advocate.services import keyset
 from advocate.services.statements import built_once
 
 KINDS = {
@@ -74,59 +74,51 @@ def page(
     case: Case, *, kinds: list[str] | None = None, cursor: str | None = None, per_page: int = 25
 ) -> TimelinePage:
     """Newest first, keyset-paginated on (at, id) so page 40 costs what page 1 costs."""
-    if not kinds and not cursor:
-        # The page every case view opens on: its statement built once.
-        first = built_once(("timeline.first_page", per_page), lambda: _first_page(per_page))
-        result = db.session.execute(first, {"case_id": case.id}).all()
-        return _page_of(result, per_page, lambda: 0)
-    conditions = [TimelineEntry.case_id == case.id]
+    params: dict[str, object] = {"case_id": case.id}
     if kinds:
-        conditions.append(TimelineEntry.kind.in_(kinds))
-    # The total rides along with the page as a scalar subquery: one round trip, not two.
-    counted = select(func.count(TimelineEntry.id)).where(*conditions).scalar_subquery()
-    if cursor:
-        try:
-            at_text, id_text = cursor.split("_", 1)
-            at, entry_id = datetime.fromisoformat(at_text), int(id_text)
-        except ValueError:
-            at, entry_id = None, None
-        if at is not None and entry_id is not None:
-            conditions.append(
-                or_(
-                    TimelineEntry.at < at, and_(TimelineEntry.at == at, TimelineEntry.id < entry_id)
-                )
-            )
-    result = db.session.execute(
-        select(TimelineEntry, counted)
-        .where(*conditions)
-        .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
-        .limit(per_page + 1)
-    ).all()
-    # An empty page (or one past the end) carries no count: ask for it on its own then.
-    return _page_of(result, per_page, lambda: db.session.execute(select(counted)).scalar_one())
-
-
-def _first_page(per_page: int) -> Select[TimelineEntry, int]:
-    this_case = TimelineEntry.case_id == bindparam("case_id")
-    counted = select(func.count(TimelineEntry.id)).where(this_case).scalar_subquery()
-    return (
-        select(TimelineEntry, counted)
-        .where(this_case)
-        .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
-        .limit(per_page + 1)
-    )
-
-
-def _page_of(
-    result: Sequence[Row[TimelineEntry, int]], per_page: int, count: Callable[[], int]
-) -> TimelinePage:
-    """A page from rows of (entry, total); ``count`` answers when there is no row (on the
-    first page, no row means no entry)."""
+        params["kinds"] = kinds
+    before = keyset.parse_cursor(cursor)
+    if before is not None:
+        params["before_at"], params["before_id"] = before
+    shape = (per_page, bool(kinds), before is not None)
+    entries, counted = built_once(("timeline.page", *shape), lambda: _statements(*shape))
+    result = db.session.execute(entries, params).all()
     rows = [row[0] for row in result]
-    total = result[0][1] if result else count()
+    # An empty page carries no count: on the first, that means no entry; past the end, ask.
+    if result:
+        total = result[0][1]
+    elif before is None:
+        total = 0
+    else:
+        total = db.session.execute(counted, params).scalar_one()
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]
-        last = rows[-1]
-        next_cursor = f"{last.at.isoformat()}_{last.id}"
+        next_cursor = keyset.cursor_for(rows[-1].at, rows[-1].id)
     return TimelinePage(rows, next_cursor, total)
+
+
+def _statements(
+    per_page: int, by_kind: bool, before_cursor: bool
+) -> tuple[Select[TimelineEntry, int], Select[int]]:
+    """A page of entries with the total riding along (one round trip), and the total alone;
+    built once for each shape, the case, kinds and cursor going in as parameters."""
+    conditions = [TimelineEntry.case_id == bindparam("case_id")]
+    if by_kind:
+        conditions.append(TimelineEntry.kind.in_(bindparam("kinds", expanding=True)))
+    counted = select(func.count(TimelineEntry.id)).where(*conditions)
+    if before_cursor:
+        at = bindparam("before_at", type_=TimelineEntry.at.type)
+        conditions.append(
+            or_(
+                TimelineEntry.at < at,
+                and_(TimelineEntry.at == at, TimelineEntry.id < bindparam("before_id")),
+            )
+        )
+    entries = (
+        select(TimelineEntry, counted.scalar_subquery())
+        .where(*conditions)
+        .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
+        .limit(per_page + 1)
+    )
+    return entries, counted

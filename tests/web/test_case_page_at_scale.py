@@ -72,3 +72,18 @@ def test_the_reused_empty_forms_post_to_their_own_case_and_keep_no_input(
     )
     assert added.status_code == 302
     assert "Posted my address" in client.get(f"/cases/{two['id']}").get_data(as_text=True)
+
+
+def test_a_filtered_timeline_counts_and_pages_only_its_kinds(client: Any, logged_in: Any, app: Any):
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    _log(app, case["id"], me.id, 30)  # 30 incidents and "Case opened"
+    first = client.get(f"/cases/{case['id']}?kind=incident").get_data(as_text=True)
+    older = re.search(r'href="([^"]+before=[^"#]+)', first)
+    assert older and "kind=incident" in older.group(1), "the next page keeps the filter"
+    second = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    case_only = client.get(f"/cases/{case['id']}?kind=case").get_data(as_text=True)
+
+    assert "(30, newest first)" in first and "(30, newest first)" in second
+    assert "Message 0" in first and "Message 29" in second and "Message 29" not in first
+    assert "(1, newest first)" in case_only and "Message 0" not in case_only

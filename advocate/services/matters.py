@@ -215,7 +215,7 @@ def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> M
         incidents_total=incidents_total,
         references=references,
         not_consented_count=len(with_references - consenting),
-        network=network(member_ids, visible),
+        network=network(member_ids, reference_of),
     )
 
 
@@ -253,12 +253,11 @@ def _joins(member_ids: list[int], visible: set[int]) -> list[tuple[str, list[int
     return sorted((g.label(), sorted(g.cases)) for g in groups.values() if len(g.cases) > 1)
 
 
-def network(member_ids: list[int], visible: set[int]) -> Network:
-    """Cases on a circle, each shared identifier at the middle of the cases it joins."""
+def network(member_ids: list[int], reference_of: dict[int, str]) -> Network:
+    """Cases on a circle, each shared identifier at the middle of the cases it joins.
+    ``reference_of`` holds the cases the viewer may open: only those are named."""
     net = Network()
-    references = dict(
-        db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(member_ids))).all()
-    )
+    visible = set(reference_of)
     cx, cy = WIDTH / 2, HEIGHT / 2
     radius = min(cx, cy) - 50
     positions: dict[int, tuple[float, float]] = {}
@@ -270,7 +269,7 @@ def network(member_ids: list[int], visible: set[int]) -> Network:
         net.nodes.append(
             Node(
                 key=f"case-{case_id}",
-                label=references[case_id] if shown else "Another case",
+                label=reference_of[case_id] if shown else "Another case",
                 x=x,
                 y=y,
                 is_case=True,

@@ -22,6 +22,7 @@ from tests.evidence_samples import (
     upload,
 )
 from tests.factories import make_case
+from tests.pdf_text import pdf_text
 
 
 def _rows(app, model):
@@ -498,9 +499,7 @@ def test_the_police_bundle_has_every_original_and_a_manifest_that_matches(client
     assert pdf_row["file"].startswith("originals/") and pdf_row["file"].endswith("=cmd_calc.pdf")
     described = next(row for row in manifest if not row["file"])
     assert described["description_only"] == "yes" and described["sha256"] == ""
-    from pdfminer.high_level import extract_text
-
-    index = extract_text(io.BytesIO(archive.read("index.pdf")))
+    index = pdf_text(archive.read("index.pdf"))
     assert case["reference"] in index and "Posted my address" in index
     assert "Chronology of incidents" in index
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.conftest import login, post_form
 from tests.evidence_samples import matter_with_evidence
+from tests.pdf_text import pdf_text
 
 
 def _manifest(archive: zipfile.ZipFile) -> list[dict[str, str]]:
@@ -73,9 +74,7 @@ def test_the_matter_bundle_holds_the_originals_of_the_cases_the_user_may_open(ap
     (hidden_bytes,) = world["originals"][hidden["id"]].values()
     assert all(archive.read(name) != hidden_bytes for name in names)
 
-    from pdfminer.high_level import extract_text
-
-    index = extract_text(io.BytesIO(archive.read("index.pdf")))
+    index = pdf_text(archive.read("index.pdf"))
     assert f"linked matter {world['matter_id']}" in index
     assert first["reference"] in index and second["reference"] in index
     assert "Chronology of incidents across the cases" in index
@@ -108,9 +107,7 @@ def test_each_caseworker_bundles_only_their_own_side(app, make_user):
     assert [row["case"] for row in rows] == [world["hidden"]["reference"]]
     (data,) = world["originals"][world["hidden"]["id"]].values()
     assert archive.read(rows[0]["file"]) == data
-    from pdfminer.high_level import extract_text
-
-    index = extract_text(io.BytesIO(archive.read("index.pdf")))
+    index = pdf_text(archive.read("index.pdf"))
     assert "2 other member cases of this matter are not in this bundle" in index
     assert world["first"]["reference"] not in index and "Posted my address" not in index
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
+    Integer,
     Select,
+    String,
     bindparam,
     exists,
     func,
@@ -287,26 +290,76 @@ SORTS = {
 }
 
 
-def _filtered(user: User, query: CaseQuery) -> Select[Case]:
-    statement = access.visible_cases(user)
-    if query.status:
-        statement = statement.where(Case.status == query.status)
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What decides the SQL of a list's statements, as against the values they are run with:
+    who looks (the access rules), which filters are set, whether it searches and how, the
+    order. Each shape's statements are built once (``statements.built_once``); building them
+    and working out their cache keys afresh was ~1 ms of every list and of the dashboard."""
+
+    viewer: Hashable
+    status: bool
+    state: bool
+    harm: bool
+    owner: str  # "" (anyone), "self" or "another"
+    search: bool
+    reference_search: bool
+    sort: str
+
+
+def _shape(user: User, query: CaseQuery, text: str) -> _Shape:
+    owner = ""
     if query.owner_id:
-        statement = statement.where(Case.owner_id == query.owner_id)
-    if query.state:
-        statement = statement.where(Case.state == query.state)
-    if query.harm_type:
+        owner = "self" if query.owner_id == user.id else "another"
+    return _Shape(
+        viewer=viewer(user),
+        status=bool(query.status),
+        state=bool(query.state),
+        harm=bool(query.harm_type),
+        owner=owner,
+        search=bool(text),
+        # Else no case reference can contain the text.
+        reference_search=bool(text) and set(text.lower()) <= REFERENCE_CHARACTERS,
+        sort=query.sort if query.sort in SORTS else "updated",
+    )
+
+
+def _values(query: CaseQuery, text: str) -> dict[str, Any]:
+    """The values a list's statements run with (each statement takes those it names)."""
+    return {
+        "status": query.status,
+        "owner_id": query.owner_id,
+        "state": query.state,
+        "harm_type": query.harm_type,
+        "like": f"%{text.lower()}%",
+        "normalised": normalise_any(text) if text else "",
+    }
+
+
+def _filtered(user: User, shape: _Shape) -> Select[Case]:
+    statement = access.visible_cases(user)
+    if shape.status:
+        statement = statement.where(Case.status == bindparam("status"))
+    if shape.owner:
+        statement = statement.where(Case.owner_id == bindparam("owner_id"))
+    if shape.state:
+        statement = statement.where(Case.state == bindparam("state"))
+    if shape.harm:
         statement = statement.where(
-            exists().where(CaseHarm.case_id == Case.id, CaseHarm.harm_type == query.harm_type)
+            exists().where(
+                CaseHarm.case_id == Case.id, CaseHarm.harm_type == bindparam("harm_type")
+            )
         )
+    if shape.search:
+        statement = statement.where(Case.id.in_(_search(shape.reference_search)))
     return statement
 
 
-def _search(text: str) -> CompoundSelect[Any]:
+def _search(reference_too: bool) -> CompoundSelect[Any]:
     """Ids of the cases whose reference, client name or any reference number matches: one
     union of indexed lookups (on PostgreSQL the LIKEs use trigram indexes), instead of an OR
     the database can only answer by reading every case."""
-    like = f"%{text.lower()}%"
+    like = bindparam("like", type_=String)
     lookups = [
         select(Case.id).where(
             Case.client_id.in_(
@@ -318,23 +371,24 @@ def _search(text: str) -> CompoundSelect[Any]:
                 )
             )
         ),
-        select(ReferenceNumber.case_id).where(ReferenceNumber.normalised == normalise_any(text)),
+        select(ReferenceNumber.case_id).where(
+            ReferenceNumber.normalised == bindparam("normalised")
+        ),
     ]
-    if set(text.lower()) <= REFERENCE_CHARACTERS:  # else no case reference can contain it
+    if reference_too:
         lookups.append(select(Case.id).where(func.lower(Case.reference).like(like)))
     return union(*lookups)
 
 
-def _halves(
-    user: User, query: CaseQuery, statement: Select[Case]
-) -> tuple[Select[Case] | None, Select[Case] | None]:
+def _halves(user: User, shape: _Shape) -> tuple[Select[Case] | None, Select[Case] | None]:
     """The user's own matching cases, and the others they may open: listed own first, and
     each read along its own index instead of sorting every visible case on "is it mine"."""
+    statement = _filtered(user, shape)
     mine: Select[Case] | None = statement.where(Case.owner_id == user.id)
     others: Select[Case] | None = statement.where(Case.owner_id != user.id)
-    if query.owner_id == user.id:
+    if shape.owner == "self":
         others = None
-    elif query.owner_id:
+    elif shape.owner == "another":
         mine = None
     if others is not None and not user.sees_every_case:
         # Narrowing only (the scoping clause above still decides): a caseworker opens someone
@@ -345,24 +399,43 @@ def _halves(
     return mine, others
 
 
-def _count(statement: Select[Case] | None, limit: int | None) -> Any:
+def _count(statement: Select[Case] | None, limited: bool) -> Any:
+    """Its matches counted, at most to the ``count_to`` value when ``limited``."""
     if statement is None:
         return literal(0)
     ids = statement.with_only_columns(Case.id).order_by(None)
-    if limit is not None:
-        ids = ids.limit(limit + 1)
+    if limited:
+        ids = ids.limit(bindparam("count_to", type_=Integer))
     return select(func.count()).select_from(ids.subquery()).scalar_subquery()
 
 
-def _ids(statement: Select[Case], order: Any, offset: int, limit: int) -> list[int]:
-    if limit <= 0:
-        return []
-    ids = statement.with_only_columns(Case.id).order_by(*order).offset(offset).limit(limit)
-    return list(db.session.execute(ids).scalars())
+def _page_of(statement: Select[Case], order: Any) -> Select[Any]:
+    return (
+        statement.with_only_columns(Case.id)
+        .order_by(*order)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+class _Statements:
+    """One shape's statements, each built the first time it is asked for."""
+
+    def __init__(self, user: User, shape: _Shape) -> None:
+        self.user, self.shape = user, shape
+
+    def get(self, part: str, build: Callable[[], Any]) -> Any:
+        return built_once(("cases.list", self.shape, part), build)
+
+    def halves(self) -> tuple[Select[Case] | None, Select[Case] | None]:
+        halves: tuple[Select[Case] | None, Select[Case] | None] = self.get(
+            "halves", lambda: _halves(self.user, self.shape)
+        )
+        return halves
 
 
 def _search_page_ids(
-    user: User, query: CaseQuery, matching: Select[Case]
+    built: _Statements, query: CaseQuery, values: dict[str, Any]
 ) -> tuple[list[int], int] | None:
     """A search matches few cases: every visible match's id in one statement, the user's own
     first and each half in the list's order, then counted and paged here; None past
@@ -370,17 +443,18 @@ def _search_page_ids(
 
     Four statements before (the matches, the two counts, the page), each re-reading the
     matches: 11 of the searched list's 16 ms at 100,000 cases."""
-    own_first = sql_case((Case.owner_id == user.id, 0), else_=1)
-    order = SORTS.get(query.sort, SORTS["updated"])
-    ids = (
-        db.session.execute(
-            matching.with_only_columns(Case.id)
-            .order_by(own_first, *order)
+    user, shape = built.user, built.shape
+
+    def build() -> Select[Any]:
+        own_first = sql_case((Case.owner_id == user.id, 0), else_=1)
+        return (
+            _filtered(user, shape)
+            .with_only_columns(Case.id)
+            .order_by(own_first, *SORTS[shape.sort])
             .limit(SEARCH_IDS_LIMIT + 1)
         )
-        .scalars()
-        .all()
-    )
+
+    ids = db.session.execute(built.get("search", build), values).scalars().all()
     if len(ids) > SEARCH_IDS_LIMIT:
         return None
     limit = query.count_limit
@@ -398,45 +472,79 @@ def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
         raise ValidationFailed.on("harm_type", "Unknown harm type.")
     if query.state and query.state not in STATES:
         raise ValidationFailed.on("state", "Unknown state.")
-    statement = _filtered(user, query)
     text = query.q.strip()
+    built = _Statements(user, _shape(user, query, text))
+    values = _values(query, text)
     if text:
-        matching = statement.where(Case.id.in_(_search(text)))
-        found = _search_page_ids(user, query, matching)
+        found = _search_page_ids(built, query, values)
         if found is not None:
             return found
-        statement = matching  # a very broad search: counted and paged as a plain list is
-    mine, others = _halves(user, query, statement)
+        # A very broad search: counted and paged as a plain list is (the halves search too).
+    mine, others = built.halves()
     limit = query.count_limit
     other: int | None
     if limit is None:
-        own, other = db.session.execute(select(_count(mine, None), _count(others, None))).one()
+        own, other = db.session.execute(
+            built.get("count", lambda: select(_count(mine, False), _count(others, False))),
+            values,
+        ).one()
         total = own + other
     else:
         # Counted only as far as the label needs: once the user's own cases pass the limit
         # ("more than 200") the others are not counted at all. For a busy caseworker with
         # hundreds of shared cases that count was most of the list's database time (3.5 of
         # 5 ms at 100,000 cases).
-        own = (
-            db.session.execute(select(_count(mine, limit))).scalar_one() if mine is not None else 0
-        )
+        own = 0
+        if mine is not None:
+            own = db.session.execute(
+                built.get("count mine", lambda: select(_count(mine, True))),
+                {**values, "count_to": limit + 1},
+            ).scalar_one()
         if others is None:
             other = 0
         elif own <= limit:
-            other = db.session.execute(select(_count(others, limit - own))).scalar_one()
+            other = db.session.execute(
+                built.get("count others", lambda: select(_count(others, True))),
+                {**values, "count_to": limit - own + 1},
+            ).scalar_one()
         else:
             other = None  # not counted: a deep page reads and sees
         total = limit + 1 if other is None else own + other
-    order = SORTS.get(query.sort, SORTS["updated"])
+    order = SORTS[built.shape.sort]
     start = (query.page - 1) * query.per_page
     if mine is not None and limit is not None and own > limit and start >= limit:
-        own = db.session.execute(_count(mine, None)).scalar_one()  # deep page: exact
+        own = db.session.execute(  # deep page: exact
+            built.get("count mine exactly", lambda: select(_count(mine, False))), values
+        ).scalar_one()
     page_ids: list[int] = []
     if mine is not None and start < own:
-        page_ids = _ids(mine, order, start, query.per_page)
+        page_ids = _ids(built, "mine", mine, order, values, start, query.per_page)
     if others is not None and other != 0:
-        page_ids += _ids(others, order, max(0, start - own), query.per_page - len(page_ids))
+        page_ids += _ids(
+            built,
+            "others",
+            others,
+            order,
+            values,
+            max(0, start - own),
+            query.per_page - len(page_ids),
+        )
     return page_ids, total
+
+
+def _ids(
+    built: _Statements,
+    half: str,
+    statement: Select[Case],
+    order: Any,
+    values: dict[str, Any],
+    offset: int,
+    limit: int,
+) -> list[int]:
+    if limit <= 0:
+        return []
+    page = built.get(f"page of {half}", lambda: _page_of(statement, order))
+    return list(db.session.execute(page, {**values, "offset": offset, "limit": limit}).scalars())
 
 
 def load_for_case_page(case: Case, user: User) -> None:
@@ -460,22 +568,25 @@ def load_for_case_page(case: Case, user: User) -> None:
     db.session.execute(statement, {"case_id": case.id}).unique().scalar_one()
 
 
+_CASES = (
+    select(Case)
+    .where(Case.id.in_(bindparam("ids", expanding=True)))
+    .options(
+        # A list shows the client's name only: leave the encrypted contact details unread
+        # (four decryptions a row otherwise).
+        joinedload(Case.client).load_only(Client.id, Client.full_name, Client.preferred_name),
+        joinedload(Case.owner),
+        selectinload(Case.harms),
+    )
+)
+
+
 def list_cases(user: User, query: CaseQuery) -> tuple[list[Case], int]:
     """One page of the cases the user may open, as cases (the API's list); and the total."""
     page_ids, total = _page_ids(user, query)
     if not page_ids:
         return [], total
-    rows = db.session.execute(
-        select(Case)
-        .where(Case.id.in_(page_ids))
-        .options(
-            # A list shows the client's name only: leave the encrypted contact details unread
-            # (four decryptions a row otherwise).
-            joinedload(Case.client).load_only(Client.id, Client.full_name, Client.preferred_name),
-            joinedload(Case.owner),
-            selectinload(Case.harms),
-        )
-    ).scalars()
+    rows = db.session.execute(_CASES, {"ids": page_ids}).scalars()
     by_id = {case.id: case for case in rows}
     return [by_id[case_id] for case_id in page_ids], total
 
@@ -517,17 +628,29 @@ _ROW_COLUMNS = (
 )
 
 
-def list_case_rows(user: User, query: CaseQuery) -> tuple[list[CaseRow], int]:
-    """One page of the cases the user may open, as list lines (the web's lists); the total."""
-    page_ids, total = _page_ids(user, query)
-    if not page_ids:
-        return [], total
+def _rows_statement() -> Select[Any]:
     # The harm types ride along as one string a case (a second statement before).
     harms = (
         select(func.aggregate_strings(CaseHarm.harm_type, ","))
         .where(CaseHarm.case_id == Case.id)
         .scalar_subquery()
     )
+    return (
+        select(*_ROW_COLUMNS, harms)
+        .join(Client, Client.id == Case.client_id)
+        .join(User, User.id == Case.owner_id)
+        .where(Case.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+_ROWS = _rows_statement()
+
+
+def list_case_rows(user: User, query: CaseQuery) -> tuple[list[CaseRow], int]:
+    """One page of the cases the user may open, as list lines (the web's lists); the total."""
+    page_ids, total = _page_ids(user, query)
+    if not page_ids:
+        return [], total
     by_id = {
         row[0]: CaseRow(
             id=row[0],
@@ -541,11 +664,6 @@ def list_case_rows(user: User, query: CaseQuery) -> tuple[list[CaseRow], int]:
             owner_name=row[7],
             updated_at=row[8],
         )
-        for row in db.session.execute(
-            select(*_ROW_COLUMNS, harms)
-            .join(Client, Client.id == Case.client_id)
-            .join(User, User.id == Case.owner_id)
-            .where(Case.id.in_(page_ids))
-        )
+        for row in db.session.execute(_ROWS, {"ids": page_ids})
     }
     return [by_id[case_id] for case_id in page_ids], total

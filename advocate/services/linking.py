@@ -402,14 +402,15 @@ def matter_id_for_case(case_id: int) -> int | None:
     return db.session.execute(_MATTER_OF_CASE, {"case_id": case_id}).scalar_one_or_none()
 
 
+_MATTER_CASE_IDS = (
+    select(LinkedMatterMember.case_id)
+    .where(LinkedMatterMember.matter_id == bindparam("matter_id"))
+    .order_by(LinkedMatterMember.case_id)
+)
+
+
 def matter_case_ids(matter_id: int) -> list[int]:
-    return list(
-        db.session.execute(
-            select(LinkedMatterMember.case_id)
-            .where(LinkedMatterMember.matter_id == matter_id)
-            .order_by(LinkedMatterMember.case_id)
-        ).scalars()
-    )
+    return list(db.session.execute(_MATTER_CASE_IDS, {"matter_id": matter_id}).scalars())
 
 
 # --- cross-referenced reference numbers ----------------------------------------------------

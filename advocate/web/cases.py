@@ -162,6 +162,9 @@ def new() -> ResponseReturnValue:
     return render_template("cases/new.html", form=form, client=client)
 
 
+_EVERYONE = select(User).order_by(User.name)
+
+
 @bp.route("/<int:case_id>")
 def show(case_id: int) -> ResponseReturnValue:
     case = access.get_case(case_id, current_user)
@@ -171,7 +174,7 @@ def show(case_id: int) -> ResponseReturnValue:
     share = ShareForm()
     # Every user in one query: the share form's choices, and, held here while the page
     # renders, the owner and the people it is shared with, so none is read one by one.
-    people = db.session.execute(select(User).order_by(User.name)).scalars().all()
+    people = db.session.execute(_EVERYONE).scalars().all()
     share.user_id.choices = [(u.id, u.name) for u in people if u.active and u.id != case.owner_id]
     page = render_template(
         "cases/show.html",

@@ -34,7 +34,9 @@ def evaluate(result: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
         if endpoint.floor_share is not None:
-            share = measured["rps"] / floor_rps if floor_rps else 0.0
+            # Against floor B measured just before the page (bench.py), when it was.
+            beside = measured.get("floor_db_rps") or floor_rps
+            share = measured["rps"] / beside if beside else 0.0
             checks.append(
                 {
                     "check": f"{endpoint.name} rps / floor B",
@@ -117,7 +119,11 @@ def _row(label: str, m: dict[str, Any], floor_rps: float, target: str) -> str:
             f"| {label} | no request finished in the run | | | 0 | 0% | {queries} "
             f"| {m['alone_p95_ms']:.1f} | {target} |"
         )
-    share = f"{m['rps'] / floor_rps:.0%}" if floor_rps else "—"
+    beside = m.get("floor_db_rps")
+    if beside:
+        share = f"{m['rps'] / beside:.0%} of {beside:,.0f}"
+    else:
+        share = f"{m['rps'] / floor_rps:.0%}" if floor_rps else "—"
     queries = "—" if m.get("queries") is None else str(m["queries"])
     return (
         f"| {label} | {m['p50_ms']:.1f} | {m['p95_ms']:.1f} | {m['p99_ms']:.1f} "
@@ -153,7 +159,7 @@ def markdown(results: dict[str, Any], passes: list[dict[str, Any]]) -> str:
             f"({counts.get('cases', 0):,} cases, {counts.get('incidents', 0):,} incidents, "
             f"{counts.get('timeline_entries', 0):,} timeline entries)",
             "",
-            "| endpoint | p50 ms | p95 ms | p99 ms | rps | rps / floor B | queries "
+            "| endpoint | p50 ms | p95 ms | p99 ms | rps | rps / floor B (beside) | queries "
             "| p95 ms alone | target |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---|",
             _row("Floor A: bare Flask JSON", result["floor"], floor_rps, "—"),
@@ -175,6 +181,12 @@ def markdown(results: dict[str, Any], passes: list[dict[str, Any]]) -> str:
                     _in_process_row(item.label, result["endpoints"][item.name], item.target)
                 )
         lines.append("")
+        beside = result["floor_db"].get("beside_rps")
+        if beside:
+            lines.append(
+                f"Floor B was measured again just before each page ({min(beside):,.0f} to "
+                f"{max(beside):,.0f} rps); each page's share is of the floor B beside it."
+            )
         lines.append(
             f"Web worker RSS after the run: {result.get('worker_rss_mb')} MB (target ≤ "
             f"{RSS_LIMIT_MB} MB); peak {result.get('worker_peak_rss_mb')} MB, which includes "

@@ -18,7 +18,7 @@ from advocate.models import ROLES
 from advocate.services import accounts
 from advocate.services.errors import DomainError
 from advocate.web.fields import SelectField
-from advocate.web.forms import attach_errors
+from advocate.web.forms import ActionForm, attach_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -57,10 +57,6 @@ class ResetForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
     submit = SubmitField("Change role")
-
-
-class ActionForm(FlaskForm):
-    """An empty form: its only job is the CSRF token on one-button POSTs."""
 
 
 @bp.route("/users")

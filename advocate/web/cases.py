@@ -21,7 +21,7 @@ from advocate.services import access, audit, cases, knowledge, references, timel
 from advocate.services.errors import Conflict, DomainError
 from advocate.web import case_panels
 from advocate.web.fields import MultiCheckboxField, SelectField
-from advocate.web.forms import attach_errors
+from advocate.web.forms import ActionForm, attach_errors
 from advocate.web.records import IncidentForm, ReferenceForm
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -77,10 +77,6 @@ class EditCaseForm(CaseForm):
 class ShareForm(FlaskForm):
     user_id = SelectField("Share with", coerce=int)
     submit = SubmitField("Share")
-
-
-class ActionForm(FlaskForm):
-    """CSRF token for one-button forms."""
 
 
 @bp.route("/")

@@ -22,7 +22,7 @@ from advocate.models import CONSENT_KINDS, STATES
 from advocate.models.clients import CONSENT_LABELS
 from advocate.services import access, audit, client_data, clients
 from advocate.services.errors import DomainError
-from advocate.web.forms import attach_errors
+from advocate.web.forms import ActionForm, attach_errors
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -53,10 +53,6 @@ class ConsentForm(FlaskForm):
     expires_on = DateField("Expires on (optional)", validators=[Optional()])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Record consent")
-
-
-class ActionForm(FlaskForm):
-    """CSRF token for one-button forms."""
 
 
 def _details(form: ClientForm) -> clients.ClientDetails:

@@ -18,7 +18,7 @@ from advocate.services import access, agenda, calendar, clock, deadlines
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
 from advocate.web.fields import SelectField
-from advocate.web.forms import attach_errors
+from advocate.web.forms import ActionForm, attach_errors
 
 bp = Blueprint("deadlines", __name__)
 
@@ -40,10 +40,6 @@ class DeadlineForm(FlaskForm):
     for_user_id = SelectField("For", coerce=int)
     reason = TextAreaField("Why", validators=[Optional(), Length(max=1000)])
     submit = SubmitField("Add deadline")
-
-
-class ActionForm(FlaskForm):
-    """CSRF token for one-button forms."""
 
 
 def _people(case: Case) -> list[tuple[int, str]]:

@@ -47,7 +47,7 @@ from advocate.services import (
 from advocate.services.errors import DomainError
 from advocate.web import case_panels
 from advocate.web.errors import error_response
-from advocate.web.forms import attach_errors
+from advocate.web.forms import ActionForm, attach_errors
 from advocate.web.records import PLATFORM_CHOICES
 
 bp = Blueprint("evidence", __name__, url_prefix="/cases/<int:case_id>/evidence")
@@ -96,10 +96,6 @@ class DescriptionForm(CaptureFields):
         validators=[DataRequired(), Length(max=20_000)],
     )
     submit = SubmitField("Save the description only")
-
-
-class ActionForm(FlaskForm):
-    """CSRF token for one-button forms."""
 
 
 def _incident_choices(case: Case) -> list[tuple[str, str]]:

@@ -1,10 +1,15 @@
-"""Shared form helpers: mapping a service's domain error back onto form fields."""
+"""Shared form helpers: the one-button form, and a service's domain error mapped back onto
+form fields."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
 from advocate.services.errors import DomainError
+
+
+class ActionForm(FlaskForm):
+    """An empty form: its only job is the CSRF token on one-button POSTs."""
 
 
 def attach_errors(form: FlaskForm, error: DomainError) -> None:

@@ -21,9 +21,9 @@ from advocate.extensions import db
 from advocate.services import knowledge
 from advocate.services import knowledge_fields as kf
 from advocate.services.errors import DomainError
-from advocate.web.admin import ActionForm, admin_required
+from advocate.web.admin import admin_required
 from advocate.web.fields import SelectField
-from advocate.web.forms import attach_errors
+from advocate.web.forms import ActionForm, attach_errors
 from advocate.web.knowledge_forms import entry_form_class, initial_data, submitted_fields
 
 bp = Blueprint("knowledge_admin", __name__, url_prefix="/admin/knowledge")

@@ -37,7 +37,7 @@ from advocate.services.letter_facts import Recipient
 from advocate.services.letter_kinds import KINDS
 from advocate.services.letters import Missing
 from advocate.web import case_panels
-from advocate.web.forms import attach_errors
+from advocate.web.forms import ActionForm, attach_errors
 
 bp = Blueprint("letters", __name__, url_prefix="/cases/<int:case_id>/letters")
 
@@ -110,10 +110,6 @@ class EmailForm(FlaskForm):
         "Days to wait for a reply", validators=[Optional(), NumberRange(1, letters.MAX_REPLY_DAYS)]
     )
     submit = SubmitField("Email it now")
-
-
-class ActionForm(FlaskForm):
-    """CSRF token for the one-button forms."""
 
 
 # --- the case-page panel -------------------------------------------------------------------

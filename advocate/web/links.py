@@ -29,7 +29,7 @@ from advocate.web import case_panels
 from advocate.web.cases import COUNTRY_LABELS
 from advocate.web.evidence import bundle_progress_page, send_bundle, start_bundle
 from advocate.web.fields import SelectField
-from advocate.web.forms import attach_errors
+from advocate.web.forms import ActionForm, attach_errors
 from advocate.web.records import PLATFORM_CHOICES
 
 bp = Blueprint("links", __name__)
@@ -70,10 +70,6 @@ class DecisionForm(FlaskForm):
     """CSRF token, and the case page to return to."""
 
     case_id = HiddenField()
-
-
-class BundleForm(FlaskForm):
-    """CSRF token for the matter's police bundle button."""
 
 
 def _identifier_form(case: Case, **kwargs: Any) -> IdentifierForm:
@@ -247,7 +243,7 @@ def matter(matter_id: int) -> ResponseReturnValue:
         "links/matter.html",
         matter=view,
         country_labels=COUNTRY_LABELS,
-        bundle_form=BundleForm(),
+        bundle_form=ActionForm(),
     )
     # Recorded after rendering: the commit expires every row the page loaded, and the
     # template would read each one again (hundreds of queries on a large matter).
@@ -260,7 +256,7 @@ def matter(matter_id: int) -> ResponseReturnValue:
 def matter_bundle(matter_id: int) -> ResponseReturnValue:
     """The matter's police bundle: the evidence of every member case the user may open."""
     scope = evidence_bundle.matter_scope(matter_id, current_user)
-    if not BundleForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         flash("The form had expired. Please try again.", "warning")
         return redirect(url_for("links.matter", matter_id=matter_id))
     return start_bundle(

@@ -5,17 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from advocate.extensions import db
 from advocate.models import Notification
 from advocate.services import notifications
+from advocate.web.forms import ActionForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-
-class ActionForm(FlaskForm):
-    """CSRF token for one-button forms."""
 
 
 @bp.route("/")

@@ -12,8 +12,8 @@ from wtforms.validators import InputRequired
 from advocate.extensions import db
 from advocate.services import accounts, policy, twofactor
 from advocate.services.errors import DomainError
-from advocate.web.admin import ActionForm, admin_required
-from advocate.web.forms import attach_errors
+from advocate.web.admin import admin_required
+from advocate.web.forms import ActionForm, attach_errors
 from advocate.web.security import renew_session
 
 bp = Blueprint("security_admin", __name__, url_prefix="/admin")

@@ -275,6 +275,16 @@ def warm_up(url: str, endpoint: Endpoint, headers: dict[str, str], connections: 
             done.result()
 
 
+def json_result(command: list[str], env: dict[str, str], what: str) -> dict[str, Any]:
+    """Run a measuring process; what it measured is the last line of its output that is JSON."""
+    out = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
+    if out.returncode != 0 or line is None:
+        raise SystemExit(f"{what} failed:\n{out.stdout}\n{out.stderr}")
+    result: dict[str, Any] = json.loads(line)
+    return result
+
+
 def wrk(
     url: str, seconds: int, connections: int, headers: dict[str, str], endpoint: Endpoint
 ) -> dict[str, Any]:
@@ -300,11 +310,7 @@ def wrk(
         "BENCH_BODY": endpoint.body or "",
         "BENCH_RUN": secrets.token_hex(4),
     }
-    result = subprocess.run([*command, url], capture_output=True, text=True, env=env, check=False)
-    line = next((x for x in reversed(result.stdout.splitlines()) if x.startswith("{")), None)
-    if result.returncode != 0 or line is None:
-        raise SystemExit(f"wrk failed on {url}:\n{result.stdout}\n{result.stderr}")
-    raw = json.loads(line)
+    raw = json_result([*command, url], env, f"wrk on {url}")
     rps = raw["requests"] / (raw["duration_us"] / 1e6)
     return {
         "p50_ms": round(raw["p50_us"] / 1000, 2),
@@ -513,18 +519,9 @@ def pair_seconds(settings: Settings) -> int:
 def in_process(env: dict[str, str], result: dict[str, Any]) -> None:
     """The sweep, letter finalise and the match query, against the same database (after the
     HTTP runs: it adds rows). The match query goes with the identifier_match endpoint."""
-    out = subprocess.run(
-        [sys.executable, "-m", "tests.perf.inprocess"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    measured = json_result(
+        [sys.executable, "-m", "tests.perf.inprocess"], env, "tests.perf.inprocess"
     )
-    line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
-    if out.returncode != 0 or line is None:
-        raise SystemExit(f"tests.perf.inprocess failed:\n{out.stdout}\n{out.stderr}")
-    measured = json.loads(line)
     for item in IN_PROCESS:
         m = measured[item.name]
         result["endpoints"][item.name] = m
@@ -552,18 +549,11 @@ def million_identifiers() -> dict[str, Any]:
     """The match query against 1,000,000 stored identifiers, on a PostgreSQL of its own
     (tests/perf/bench_identifier_match.py): the target is stated at that size."""
     log("== identifier match at 1,000,000 identifiers")
-    out = subprocess.run(
+    summary = json_result(
         [sys.executable, "-m", "tests.perf.bench_identifier_match", "--json"],
-        env={k: v for k, v in os.environ.items() if k != "ADVOCATE_DATABASE_URL"},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+        {k: v for k, v in os.environ.items() if k != "ADVOCATE_DATABASE_URL"},
+        "bench_identifier_match",
     )
-    line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
-    if out.returncode != 0 or line is None:
-        raise SystemExit(f"bench_identifier_match failed:\n{out.stdout}\n{out.stderr}")
-    summary: dict[str, Any] = json.loads(line)
     for label in ("hit", "miss"):
         timing = summary[label]
         log(f"  {label:4} p50 {timing['p50_ms']:.3f} ms  p95 {timing['p95_ms']:.3f} ms")

@@ -16,6 +16,10 @@ from tests.perf.endpoints import (
 RSS_LIMIT_MB = 150
 
 
+def _check(check: str, value: Any, limit: str, ok: bool) -> dict[str, Any]:
+    return {"check": check, "value": value, "limit": limit, "ok": ok}
+
+
 def evaluate(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One line per target: what was measured, the limit, and whether it was met."""
     floor_rps = result["floor_db"]["rps"]
@@ -26,36 +30,29 @@ def evaluate(result: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         if endpoint.p95_ms is not None:
             checks.append(
-                {
-                    "check": f"{endpoint.name} p95",
-                    "value": measured["p95_ms"],
-                    "limit": f"<= {endpoint.p95_ms} ms",
-                    "ok": measured["p95_ms"] <= endpoint.p95_ms,
-                }
+                _check(
+                    f"{endpoint.name} p95",
+                    measured["p95_ms"],
+                    f"<= {endpoint.p95_ms} ms",
+                    measured["p95_ms"] <= endpoint.p95_ms,
+                )
             )
         if endpoint.floor_share is not None:
             # Against floor B measured just before the page (bench.py), when it was.
             beside = measured.get("floor_db_rps") or floor_rps
             share = measured["rps"] / beside if beside else 0.0
             checks.append(
-                {
-                    "check": f"{endpoint.name} rps / floor B",
-                    "value": round(share, 3),
-                    "limit": f">= {endpoint.floor_share:.0%}",
-                    "ok": share >= endpoint.floor_share,
-                }
+                _check(
+                    f"{endpoint.name} rps / floor B",
+                    round(share, 3),
+                    f">= {endpoint.floor_share:.0%}",
+                    share >= endpoint.floor_share,
+                )
             )
     checks += _in_process_checks(result["endpoints"])
     rss = result.get("worker_rss_mb")
     if rss is not None:
-        checks.append(
-            {
-                "check": "web worker RSS",
-                "value": rss,
-                "limit": f"<= {RSS_LIMIT_MB} MB",
-                "ok": rss <= RSS_LIMIT_MB,
-            }
-        )
+        checks.append(_check("web worker RSS", rss, f"<= {RSS_LIMIT_MB} MB", rss <= RSS_LIMIT_MB))
     return checks
 
 
@@ -64,32 +61,32 @@ def _in_process_checks(endpoints: dict[str, Any]) -> list[dict[str, Any]]:
     match = endpoints.get("identifier_match_query")
     if match is not None:
         checks.append(
-            {
-                "check": f"identifier match query p95 ({match['identifiers']:,} identifiers)",
-                "value": match["p95_ms"],
-                "limit": f"<= {MATCH_QUERY_P95_MS:g} ms",
-                "ok": match["p95_ms"] <= MATCH_QUERY_P95_MS,
-            }
+            _check(
+                f"identifier match query p95 ({match['identifiers']:,} identifiers)",
+                match["p95_ms"],
+                f"<= {MATCH_QUERY_P95_MS:g} ms",
+                match["p95_ms"] <= MATCH_QUERY_P95_MS,
+            )
         )
     letter = endpoints.get("letter_finalise")
     if letter is not None:
         checks.append(
-            {
-                "check": "letter finalise p50",
-                "value": letter["p50_ms"],
-                "limit": f"<= {LETTER_FINALISE_P50_MS:g} ms",
-                "ok": letter["p50_ms"] <= LETTER_FINALISE_P50_MS,
-            }
+            _check(
+                "letter finalise p50",
+                letter["p50_ms"],
+                f"<= {LETTER_FINALISE_P50_MS:g} ms",
+                letter["p50_ms"] <= LETTER_FINALISE_P50_MS,
+            )
         )
     sweep = endpoints.get("deadline_sweep")
     if sweep is not None:
         checks.append(
-            {
-                "check": f"deadline sweep of {sweep['reminders']:,} reminders",
-                "value": sweep["seconds"],
-                "limit": f"<= {SWEEP_SECONDS:g} s for {SWEEP_REMINDERS:,}",
-                "ok": sweep["seconds"] <= SWEEP_SECONDS and sweep["reminders"] >= SWEEP_REMINDERS,
-            }
+            _check(
+                f"deadline sweep of {sweep['reminders']:,} reminders",
+                sweep["seconds"],
+                f"<= {SWEEP_SECONDS:g} s for {SWEEP_REMINDERS:,}",
+                sweep["seconds"] <= SWEEP_SECONDS and sweep["reminders"] >= SWEEP_REMINDERS,
+            )
         )
     return checks
 

@@ -38,7 +38,7 @@ def evaluate(result: dict[str, Any]) -> list[dict[str, Any]]:
                 )
             )
         if endpoint.floor_share is not None:
-            # Against floor B measured just before the page (bench.py), when it was.
+            # Against floor B measured either side of the page (bench.py), when it was.
             beside = measured.get("floor_db_rps") or floor_rps
             share = measured["rps"] / beside if beside else 0.0
             checks.append(
@@ -178,11 +178,12 @@ def markdown(results: dict[str, Any], passes: list[dict[str, Any]]) -> str:
                     _in_process_row(item.label, result["endpoints"][item.name], item.target)
                 )
         lines.append("")
-        beside = result["floor_db"].get("beside_rps")
-        if beside:
+        between = result["floor_db"].get("between_rps")
+        if between:
             lines.append(
-                f"Floor B was measured again just before each page ({min(beside):,.0f} to "
-                f"{max(beside):,.0f} rps); each page's share is of the floor B beside it."
+                f"Floor B was measured again between the pages ({min(between):,.0f} to "
+                f"{max(between):,.0f} rps); each page's share is of the higher of the two "
+                "measurements either side of it."
             )
         lines.append(
             f"Web worker RSS after the run: {result.get('worker_rss_mb')} MB (target ≤ "

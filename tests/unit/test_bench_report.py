@@ -1,4 +1,4 @@
-"""The benchmark reads each page's throughput against floor B measured just before it."""
+"""The benchmark reads each page's throughput against floor B measured beside it."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _result(dashboard: dict[str, Any]) -> dict[str, Any]:
         "seed_seconds": 1.0,
         "counts": {"cases": 10},
         "floor": floor,
-        "floor_db": {**floor, "beside_rps": [500.0, 980.0]},
+        "floor_db": {**floor, "between_rps": [500.0, 980.0]},
         "endpoints": {"dashboard": dashboard},
         "skipped": {},
     }
@@ -40,8 +40,8 @@ def _share_check(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_a_page_is_measured_against_the_floor_of_its_own_minute() -> None:
-    # 100 rps when floor B, just before, managed 500: a fifth of it, though a tenth of the
-    # 1,000 rps the floor reached earlier in the run.
+    # 100 rps when floor B, measured either side of it, managed 500 at best: a fifth of it,
+    # though a tenth of the 1,000 rps the floor reached earlier in the run.
     check = _share_check(_result(_page(100.0, beside=500.0)))
     assert check["value"] == 0.2
     assert check["ok"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -418,24 +418,57 @@ def _page_of(statement: Select[Case], order: Any) -> Select[Any]:
     )
 
 
-class _Statements:
-    """One shape's statements, each built the first time it is asked for."""
+@dataclass(frozen=True, slots=True)
+class _Half:
+    """The user's own cases or the others they may open: counted (to ``count_to``, or in
+    full) and paged (``offset``, ``limit``)."""
 
-    def __init__(self, user: User, shape: _Shape) -> None:
-        self.user, self.shape = user, shape
+    count_to: Select[Any]
+    count_all: Select[Any]
+    page: Select[Any]
 
-    def get(self, part: str, build: Callable[[], Any]) -> Any:
-        return built_once(("cases.list", self.shape, part), build)
 
-    def halves(self) -> tuple[Select[Case] | None, Select[Case] | None]:
-        halves: tuple[Select[Case] | None, Select[Case] | None] = self.get(
-            "halves", lambda: _halves(self.user, self.shape)
+@dataclass(frozen=True, slots=True)
+class _ListStatements:
+    mine: _Half | None
+    others: _Half | None
+    both_counted: Select[Any]
+    search: Select[Any] | None  # every visible match's id, own first (a search only)
+
+
+def _statements(user: User, shape: _Shape) -> _ListStatements:
+    """One shape's statements, built once (``_page_ids``) and run with its values."""
+    mine, others = _halves(user, shape)
+    order = SORTS[shape.sort]
+
+    def half(statement: Select[Case] | None) -> _Half | None:
+        if statement is None:
+            return None
+        return _Half(
+            select(_count(statement, True)),
+            select(_count(statement, False)),
+            _page_of(statement, order),
         )
-        return halves
+
+    search = None
+    if shape.search:
+        own_first = sql_case((Case.owner_id == user.id, 0), else_=1)
+        search = (
+            _filtered(user, shape)
+            .with_only_columns(Case.id)
+            .order_by(own_first, *order)
+            .limit(SEARCH_IDS_LIMIT + 1)
+        )
+    return _ListStatements(
+        mine=half(mine),
+        others=half(others),
+        both_counted=select(_count(mine, False), _count(others, False)),
+        search=search,
+    )
 
 
 def _search_page_ids(
-    built: _Statements, query: CaseQuery, values: dict[str, Any]
+    search: Select[Any], query: CaseQuery, values: dict[str, Any]
 ) -> tuple[list[int], int] | None:
     """A search matches few cases: every visible match's id in one statement, the user's own
     first and each half in the list's order, then counted and paged here; None past
@@ -443,18 +476,7 @@ def _search_page_ids(
 
     Four statements before (the matches, the two counts, the page), each re-reading the
     matches: 11 of the searched list's 16 ms at 100,000 cases."""
-    user, shape = built.user, built.shape
-
-    def build() -> Select[Any]:
-        own_first = sql_case((Case.owner_id == user.id, 0), else_=1)
-        return (
-            _filtered(user, shape)
-            .with_only_columns(Case.id)
-            .order_by(own_first, *SORTS[shape.sort])
-            .limit(SEARCH_IDS_LIMIT + 1)
-        )
-
-    ids = db.session.execute(built.get("search", build), values).scalars().all()
+    ids = db.session.execute(search, values).scalars().all()
     if len(ids) > SEARCH_IDS_LIMIT:
         return None
     limit = query.count_limit
@@ -473,21 +495,19 @@ def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
     if query.state and query.state not in STATES:
         raise ValidationFailed.on("state", "Unknown state.")
     text = query.q.strip()
-    built = _Statements(user, _shape(user, query, text))
+    shape = _shape(user, query, text)
+    built = built_once(("cases.list", shape), lambda: _statements(user, shape))
     values = _values(query, text)
-    if text:
-        found = _search_page_ids(built, query, values)
+    if built.search is not None:
+        found = _search_page_ids(built.search, query, values)
         if found is not None:
             return found
         # A very broad search: counted and paged as a plain list is (the halves search too).
-    mine, others = built.halves()
+    mine, others = built.mine, built.others
     limit = query.count_limit
     other: int | None
     if limit is None:
-        own, other = db.session.execute(
-            built.get("count", lambda: select(_count(mine, False), _count(others, False))),
-            values,
-        ).one()
+        own, other = db.session.execute(built.both_counted, values).one()
         total = own + other
     else:
         # Counted only as far as the label needs: once the user's own cases pass the limit
@@ -496,55 +516,32 @@ def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
         # 5 ms at 100,000 cases).
         own = 0
         if mine is not None:
-            own = db.session.execute(
-                built.get("count mine", lambda: select(_count(mine, True))),
-                {**values, "count_to": limit + 1},
-            ).scalar_one()
+            own = db.session.execute(mine.count_to, {**values, "count_to": limit + 1}).scalar_one()
         if others is None:
             other = 0
         elif own <= limit:
             other = db.session.execute(
-                built.get("count others", lambda: select(_count(others, True))),
-                {**values, "count_to": limit - own + 1},
+                others.count_to, {**values, "count_to": limit - own + 1}
             ).scalar_one()
         else:
             other = None  # not counted: a deep page reads and sees
         total = limit + 1 if other is None else own + other
-    order = SORTS[built.shape.sort]
     start = (query.page - 1) * query.per_page
     if mine is not None and limit is not None and own > limit and start >= limit:
-        own = db.session.execute(  # deep page: exact
-            built.get("count mine exactly", lambda: select(_count(mine, False))), values
-        ).scalar_one()
+        own = db.session.execute(mine.count_all, values).scalar_one()  # deep page: exact
     page_ids: list[int] = []
     if mine is not None and start < own:
-        page_ids = _ids(built, "mine", mine, order, values, start, query.per_page)
+        page_ids = _ids(mine, values, start, query.per_page)
     if others is not None and other != 0:
-        page_ids += _ids(
-            built,
-            "others",
-            others,
-            order,
-            values,
-            max(0, start - own),
-            query.per_page - len(page_ids),
-        )
+        page_ids += _ids(others, values, max(0, start - own), query.per_page - len(page_ids))
     return page_ids, total
 
 
-def _ids(
-    built: _Statements,
-    half: str,
-    statement: Select[Case],
-    order: Any,
-    values: dict[str, Any],
-    offset: int,
-    limit: int,
-) -> list[int]:
+def _ids(half: _Half, values: dict[str, Any], offset: int, limit: int) -> list[int]:
     if limit <= 0:
         return []
-    page = built.get(f"page of {half}", lambda: _page_of(statement, order))
-    return list(db.session.execute(page, {**values, "offset": offset, "limit": limit}).scalars())
+    page = {**values, "offset": offset, "limit": limit}
+    return list(db.session.execute(half.page, page).scalars())
 
 
 def load_for_case_page(case: Case, user: User) -> None:

@@ -469,7 +469,7 @@ def run_pass(database: str, settings: Settings) -> dict[str, Any]:
         # its speed for minutes (floor B at 916 and 438 rps in one run here), and a page's
         # ratio is then read against the floor of its own minute, not the run's. Of the
         # measurements just before and just after a page the higher is kept: a short one can
-        # catch a dip (445 rps between two of 1,100 in one quick run), which would flatter the
+        # catch a dip (445 rps between two of about 890 in one quick run), which would flatter the
         # page.
         with (
             gunicorn(env, FLOOR_APP, settings.threads, "/floor") as served_floor,

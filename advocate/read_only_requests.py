@@ -10,8 +10,9 @@ prepared (from a statement's fifth run on a connection).
 "Wrote nothing" is decided on the wire, not by trusting the views: any statement that is not
 a plain SELECT marks the connection's transaction as written (a writable CTE starts with
 WITH, so that counts too), and so does any object added, changed or deleted in the session
-but not flushed. A written transaction, or a request that failed, still ends with ROLLBACK
-as before: nothing half-written can be committed here.
+but not flushed, or an audit event waiting to join the chain at commit. A written
+transaction, or a request that failed, still ends with ROLLBACK as before: nothing
+half-written can be committed here.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from advocate.extensions import db
+from advocate.services import audit
 
 _WROTE = "advocate.wrote"
 
@@ -50,7 +52,7 @@ def _end_read_only_transaction(exc: BaseException | None) -> None:
     transaction = session.get_transaction()
     if transaction is None or not transaction.is_active:
         return
-    if session.new or session.dirty or session.deleted:
+    if session.new or session.dirty or session.deleted or audit.has_pending(session):
         return
     # SQLAlchemy keeps no public list of a session transaction's connections; without it
     # (another version) this does nothing and the request rolls back as it always did.

@@ -11,6 +11,8 @@ from typing import Any
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select, text
+from sqlalchemy.event import listen
+from sqlalchemy.orm import Session, SessionTransaction
 
 from advocate.extensions import db
 from advocate.models import AuditEvent, User
@@ -57,8 +59,15 @@ def record(
     case_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction, chained to the one before it."""
-    session = db.session
+    """Note one event in the caller's transaction; it joins the chain when that commits.
+
+    Appending is serialised (each event carries the hash of the one before it), so it is
+    left to the last moment: a transaction holding the chain for the rest of its work would
+    hold up every other audited request (each page view is one) until it finished, and one
+    that then waited for a row another request held while that request waited for the chain
+    would deadlock. The event's id and hash are set when it is appended, at commit; if the
+    transaction (or the savepoint it was noted in) rolls back, the event goes with it."""
+    session = db.session()
     event = AuditEvent(
         user_id=_actor_id(user),
         action=action,
@@ -67,37 +76,102 @@ def record(
         case_id=case_id,
         ip=(request.remote_addr or "") if has_request_context() else "",
         details=details or {},
+        at=utcnow(),
     )
+    noted_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((noted_in, event))
+    return event
+
+
+_PENDING = "advocate.audit_pending"
+
+
+def has_pending(session: Session) -> bool:
+    """Whether the session's transaction has events to append when it commits."""
+    return bool(session.info.get(_PENDING))
+
+
+def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its events wait for the transaction's commit
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _append(session, [event for _, event in pending])
+
+
+def _forget_undone(session: Session, undone: SessionTransaction) -> None:
+    """Drop the events noted in the transaction or savepoint just rolled back."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if undone.parent is None:
+        session.info.pop(_PENDING, None)
+        return
+
+    def inside(noted_in: SessionTransaction | None) -> bool:
+        while noted_in is not None:
+            if noted_in is undone:
+                return True
+            noted_in = noted_in.parent
+        return False
+
+    session.info[_PENDING] = [(t, e) for t, e in pending if not inside(t)]
+
+
+def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+listen(Session, "before_commit", _append_pending)
+listen(Session, "after_soft_rollback", _forget_undone)
+listen(Session, "after_transaction_end", _forget_at_end)
+
+
+def _append(session: Session, events: list[AuditEvent]) -> None:
+    """Chain the events after the last one stored and insert them: the last thing a
+    transaction does before its COMMIT."""
     if session.get_bind().dialect.name == "postgresql":
-        # Under the chain's lock (held to the end of the transaction), take the next id and
-        # the last hash, then insert the event whole: three statements and one flush, where
-        # inserting first and writing the hash afterwards took four and two.
-        session.flush()  # this transaction's own earlier events are in the table first
+        # The lock is held to the end of the transaction, just after this. It is taken in a
+        # statement of its own, so that the next one reads the last hash after it.
+        session.flush()  # the transaction's own writes first, before the chain is taken
         session.execute(_TAKE_CHAIN_LOCK, {"key": _CHAIN_LOCK})
-        event.id, prev = session.execute(_NEXT_ID_AND_LAST_HASH).one()
-        event.at = utcnow()
-        event.prev_hash = prev or ""
-        event.hash = compute_hash(event.prev_hash, event)
-        session.add(event)
+        if len(events) == 1:
+            ids, prev = session.execute(_NEXT_ID_AND_LAST_HASH).one()
+            ids = [ids]
+        else:
+            ids, prev = session.execute(_NEXT_IDS_AND_LAST_HASH, {"n": len(events)}).one()
+        for event_id, chained in zip(sorted(ids), events, strict=True):
+            chained.id = event_id
+            chained.prev_hash = prev = prev or ""
+            chained.hash = prev = compute_hash(prev, chained)
+        session.add_all(events)
         session.flush()
-        return event
-    session.add(event)
-    session.flush()  # takes the write lock on SQLite before the previous hash is read
-    prev_row = session.execute(
+        return
+    # SQLite lets one transaction write at a time; the flush takes that lock before the
+    # previous hash is read.
+    session.add_all(events)
+    session.flush()
+    prev = session.execute(
         select(AuditEvent.hash)
-        .where(AuditEvent.id < event.id)
+        .where(AuditEvent.id < events[0].id)
         .order_by(AuditEvent.id.desc())
         .limit(1)
-    ).first()
-    event.prev_hash = prev_row[0] if prev_row else ""
-    event.hash = compute_hash(event.prev_hash, event)
+    ).scalar_one_or_none()
+    for chained in sorted(events, key=lambda e: e.id):
+        chained.prev_hash = prev = prev or ""
+        chained.hash = prev = compute_hash(prev, chained)
     session.flush()
-    return event
 
 
 _TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _NEXT_ID_AND_LAST_HASH = text(
     "SELECT nextval(pg_get_serial_sequence('audit_events', 'id')),"
+    " (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)"
+)
+_NEXT_IDS_AND_LAST_HASH = text(
+    "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))"
+    " FROM generate_series(1, :n)),"
     " (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)"
 )
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from advocate.extensions import db
-from advocate.models import Organisation
+from advocate.models import AuditEvent, Organisation
+from advocate.services import audit
 from tests.conftest import login
 
 
@@ -51,10 +52,16 @@ def app_with_careless_views(make_app: Any) -> Any:
         db.session.execute(update(Organisation).values(name="updated, then read"))
         return str(db.session.execute(select(func.count(Organisation.id))).scalar_one())
 
+    @app.get("/_test/audited")
+    def audited() -> str:
+        # An event joins the chain only at commit: until then the session holds no row.
+        audit.record("organisation.renamed", object_type="organisation")
+        return "ok"
+
     return app
 
 
-@pytest.mark.parametrize("path", ["dirty", "flushed", "statement", "read-after-write"])
+@pytest.mark.parametrize("path", ["dirty", "flushed", "statement", "read-after-write", "audited"])
 def test_a_view_that_changed_data_without_committing_leaves_nothing_behind(
     app_with_careless_views: Any, make_user: Any, path: str
 ) -> None:
@@ -63,6 +70,9 @@ def test_a_view_that_changed_data_without_committing_leaves_nothing_behind(
     assert login(client, make_user("caseworker").email).status_code == 302
     assert client.get(f"/_test/{path}").status_code == 200
     assert _names(app) == ["Northside Support"]
+    with app.app_context():
+        actions = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert "login.succeeded" in actions and "organisation.renamed" not in actions
 
 
 def test_a_page_that_only_read_keeps_its_statements_prepared_on_postgresql(

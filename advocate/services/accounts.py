@@ -16,6 +16,7 @@ from advocate.models import ROLES, ApiToken, User
 from advocate.models.base import utcnow
 from advocate.services import audit
 from advocate.services.errors import Conflict, NotFound, ValidationFailed
+from advocate.services.inserts import ignoring_duplicates
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -101,13 +102,19 @@ def create_user(email: str, name: str, role: str, password: str, *, by: User | N
         problems["password"] = [reason]
     if problems:
         raise ValidationFailed("The user could not be created.", problems)
+    taken = Conflict(
+        "A user with that email exists.", {"email": ["A user with that email exists."]}
+    )
     if user_by_email(email):
-        raise Conflict(
-            "A user with that email exists.", {"email": ["A user with that email exists."]}
+        raise taken
+    inserted = db.session.execute(
+        ignoring_duplicates(User, "email").values(
+            email=email, name=name.strip(), role=role, password_hash=hash_password(password)
         )
-    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.flush()
+    )
+    if not inserted.rowcount:  # type: ignore[attr-defined]
+        raise taken  # by a request (the form sent twice) not yet committed when we looked
+    user = db.session.execute(select(User).filter_by(email=email)).scalar_one()
     audit.record(
         "user.created", user=by, object_type="user", object_id=user.id, details={"role": role}
     )

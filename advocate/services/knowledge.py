@@ -27,6 +27,7 @@ from advocate.models import KnowledgeOverride, User
 from advocate.services import audit
 from advocate.services import knowledge_fields as kf
 from advocate.services.errors import NotFound, ValidationFailed
+from advocate.services.inserts import ignoring_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -431,10 +432,14 @@ def save_override(
     previous = row.fields if row else None
     actor = _actor_id(by)
     if row is None:
-        row = KnowledgeOverride(
-            jurisdiction=code, section=spec.name, key=key, created_by=actor, updated_by=actor
+        # Saved twice at once (the form sent twice), the second save amends the first's row.
+        entry = {"jurisdiction": code, "section": spec.name, "key": key}
+        db.session.execute(
+            ignoring_duplicates(KnowledgeOverride, *entry).values(
+                **entry, fields=stored, note=note, created_by=actor, updated_by=actor
+            )
         )
-        db.session.add(row)
+        row = db.session.execute(select(KnowledgeOverride).filter_by(**entry)).scalar_one()
     row.fields = stored
     row.note = note
     row.updated_by = actor

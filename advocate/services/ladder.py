@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from advocate.extensions import db
@@ -22,6 +21,7 @@ from advocate.models.base import utcnow
 from advocate.models.ladder import EVENT_KIND_LABELS, EVENT_KINDS
 from advocate.services import audit, clock, deadlines, knowledge, memo, references, timeline
 from advocate.services.errors import ValidationFailed
+from advocate.services.inserts import ignoring_duplicates
 
 # How far ahead of the server clock an action may be dated (a browser's clock may run fast).
 FUTURE_TOLERANCE = timedelta(minutes=2)
@@ -366,15 +366,13 @@ def _follow_up_title(rung: Rung, contact: str) -> str:
 
 def _new_step(case: Case, rung_key: str) -> LadderStep:
     """The rung's first action makes its row; if another request just made it, use theirs."""
-    step = LadderStep(case_id=case.id, rung=rung_key, status="not_started", contact="")
-    try:
-        with db.session.begin_nested():
-            db.session.add(step)
-    except IntegrityError:
-        step = db.session.execute(
-            select(LadderStep).where(LadderStep.case_id == case.id, LadderStep.rung == rung_key)
-        ).scalar_one()
-    return step
+    key = {"case_id": case.id, "rung": rung_key}
+    db.session.execute(
+        ignoring_duplicates(LadderStep, *key).values(**key, status="not_started", contact="")
+    )
+    return db.session.execute(
+        select(LadderStep).filter_by(**key).options(selectinload(LadderStep.events))
+    ).scalar_one()
 
 
 def record_event(

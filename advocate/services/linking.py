@@ -25,8 +25,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import case as case_expression
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from advocate.extensions import db
 from advocate.models import (
@@ -43,6 +41,7 @@ from advocate.models.records import REFERENCE_LABELS
 from advocate.services import audit, clock, notifications, references, timeline
 from advocate.services.access import can_open, case_visibility
 from advocate.services.errors import Forbidden, NotFound, ValidationFailed
+from advocate.services.inserts import ignoring_duplicates
 from advocate.services.statements import built_once
 from advocate.services.statements import viewer as viewer_key
 
@@ -79,7 +78,6 @@ def suggest(
     if not others:
         return []
     session = db.session
-    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     other_cases = {
         c.id: c for c in session.execute(select(Case).where(Case.id.in_(others))).scalars()
     }
@@ -91,15 +89,13 @@ def suggest(
         case_a_id, case_b_id = _pair(case.id, other_id)
         # The unique pair makes a concurrent second suggestion a no-op, not an error.
         result = session.execute(
-            insert_for(LinkSuggestion)
-            .values(
+            ignoring_duplicates(LinkSuggestion, "case_a_id", "case_b_id").values(
                 case_a_id=case_a_id,
                 case_b_id=case_b_id,
                 matched_on=matched_on,
                 status="suggested",
                 created_at=utcnow(),
             )
-            .on_conflict_do_nothing(index_elements=["case_a_id", "case_b_id"])
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             continue

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from advocate.extensions import db
 from advocate.models import Notification, User
 from advocate.models.base import utcnow
 from advocate.services import memo
+from advocate.services.inserts import ignoring_duplicates
 
 
 def notify(
@@ -37,11 +36,7 @@ def notify(
         db.session.add(Notification(**values))
         db.session.flush()
         return True
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = db.session.execute(
-        insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
+    result = db.session.execute(ignoring_duplicates(Notification, "dedupe_key").values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -32,6 +32,7 @@ from advocate.services.identifiers import (
     canonical_platform,
     normalise,
 )
+from advocate.services.inserts import ignoring_duplicates
 from advocate.services.statements import built_once
 from advocate.services.statements import viewer as viewer_key
 
@@ -186,25 +187,28 @@ def add_identifier(
 
     # The one lookup across every case, on (match_kind, blind_index).
     holders = set(db.session.execute(match_query(found.match_kind, index)).scalars())
-    if case.id in holders:
-        raise Conflict(
-            "That identifier is already recorded on this case.",
-            {"value": ["Already recorded on this case (perhaps written another way)."]},
-        )
-    identifier = Identifier(
-        case_id=case.id,
-        perpetrator_id=perpetrator_id,
-        kind=kind,
-        platform=found.platform or platform_key,
-        value=value.strip(),
-        normalised=found.display,
-        match_kind=found.match_kind,
-        blind_index=index,
-        parse_ok=found.parse_ok,
-        created_by_id=by.id,
+    already = Conflict(
+        "That identifier is already recorded on this case.",
+        {"value": ["Already recorded on this case (perhaps written another way)."]},
     )
-    db.session.add(identifier)
-    db.session.flush()
+    if case.id in holders:
+        raise already
+    key = {"match_kind": found.match_kind, "blind_index": index, "case_id": case.id}
+    inserted = db.session.execute(
+        ignoring_duplicates(Identifier, *key).values(
+            **key,
+            perpetrator_id=perpetrator_id,
+            kind=kind,
+            platform=found.platform or platform_key,
+            value=value.strip(),
+            normalised=found.display,
+            parse_ok=found.parse_ok,
+            created_by_id=by.id,
+        )
+    )
+    if not inserted.rowcount:  # type: ignore[attr-defined]
+        raise already  # by a request (a double click, a retry) not yet committed when we looked
+    identifier = db.session.get_one(Identifier, inserted.inserted_primary_key[0])  # type: ignore[attr-defined]
     timeline.add(
         case,
         "link",

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from advocate.extensions import db
 from advocate.models import Deadline, Reminder, User
 from advocate.services import clock, mail, notifications
+from advocate.services.inserts import ignoring_duplicates
 
 LEASE = timedelta(minutes=15)
 UPCOMING_BEFORE = timedelta(days=2)
@@ -38,12 +37,8 @@ INSERT_BATCH = 2000
 
 def _insert(values: list[dict[str, object]]) -> None:
     """Insert reminder rows, ignoring any that already exist (another sweep made them)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     for start in range(0, len(values), INSERT_BATCH):
-        db.session.execute(
-            insert(Reminder).on_conflict_do_nothing(), values[start : start + INSERT_BATCH]
-        )
+        db.session.execute(ignoring_duplicates(Reminder), values[start : start + INSERT_BATCH])
 
 
 def _row(kind: str, user_id: int, fire_at: datetime, now: datetime, **extra: object) -> dict:

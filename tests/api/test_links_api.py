@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from advocate.extensions import db
+from advocate.models import Case, User
+from advocate.services import perpetrators
+from tests.conftest import login
 from tests.factories import make_case
+from tests.races import only_on_postgresql, second_while_first_uncommitted
 
 
 @pytest.fixture
@@ -56,6 +61,28 @@ def test_same_identifier_twice_on_one_case_is_409_and_never_a_self_link(client, 
     assert again.get_json()["error"]["code"] == "conflict"
     links = client.get(f"/api/v1/cases/{case_id}/links", headers=s["alice_h"]).get_json()
     assert links == []
+
+
+@only_on_postgresql
+def test_the_same_identifier_sent_twice_at_once_is_stored_once_and_the_second_is_409(
+    app, client, two_sides
+):
+    s = two_sides
+    case_id = s["mine"]["id"]
+
+    def first_request() -> None:
+        case, by = db.session.get(Case, case_id), db.session.get(User, s["alice"].id)
+        perpetrators.add_identifier(case, kind="email", value="troll@example.com", by=by)
+
+    again = second_while_first_uncommitted(
+        app,
+        first_request,
+        lambda: add(client, s["alice_h"], case_id, kind="email", value="Troll@Example.com"),
+    )
+    assert again.status_code == 409, again.get_json()
+    assert again.get_json()["error"]["code"] == "conflict"
+    listed = client.get(f"/api/v1/cases/{case_id}/identifiers", headers=s["alice_h"]).get_json()
+    assert [i["normalised"] for i in listed] == ["troll@example.com"]
 
 
 @pytest.mark.parametrize(
@@ -185,6 +212,12 @@ def test_rejected_pair_is_not_suggested_again(client, app, make_user, api_token)
         )
     links = client.get(f"/api/v1/cases/{one['id']}/links", headers=headers).get_json()
     assert [(x["id"], x["status"]) for x in links] == [(link["id"], "rejected")]
+    # Nor announced again: each case's timeline says "possible link" once, for the first match.
+    web = app.test_client()
+    login(web, carer.email)
+    for case in (one, two):
+        timeline = web.get(f"/cases/{case['id']}").get_data(as_text=True).split('id="timeline"')[1]
+        assert timeline.count("Possible link to") == 1
 
 
 def test_openapi_documents_the_links_endpoints(client):

@@ -185,3 +185,29 @@ def test_follow_up_days_is_the_one_override_point(app, make_user, monkeypatch):
     assert view.follow_up.due_at.astimezone(_local(2026, 1, 1).tzinfo).date().isoformat() == (
         "2026-11-13"
     )
+
+
+def test_an_action_that_fails_part_way_leaves_no_rung_started(app, make_user, monkeypatch):
+    """Nothing half-written: the row a rung's first action makes goes with the action."""
+    import pytest
+    from sqlalchemy import func, select
+
+    from advocate.extensions import db
+    from advocate.models import LadderStep, User
+    from advocate.services import access, ladder
+
+    user_id, case_id = _case(app, make_user)
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(ladder.timeline, "add", disk_full)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        case = access.get_case(case_id, user)
+        with pytest.raises(OSError):
+            ladder.record_event(case, "esafety", "contacted", contact="eSafety", by=user)
+        db.session.rollback()
+    with app.app_context():
+        steps = select(func.count(LadderStep.id)).where(LadderStep.case_id == case_id)
+        assert db.session.execute(steps).scalar_one() == 0

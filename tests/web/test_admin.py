@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from advocate.services import accounts
 from tests.conftest import PASSWORD, login, post_form
+from tests.races import only_on_postgresql, second_while_first_uncommitted
 
 
 def test_admin_creates_a_user_who_can_log_in(client, logged_in, app):
@@ -39,6 +41,29 @@ def test_duplicate_email_is_shown_beside_the_field(client, logged_in):
     )
     assert response.status_code == 200
     assert "A user with that email exists." in response.get_data(as_text=True)
+
+
+@only_on_postgresql
+def test_a_user_form_sent_twice_at_once_makes_one_user_and_says_why_the_second_failed(
+    client, logged_in, app
+):
+    logged_in("admin")
+    form = {
+        "name": "New Worker",
+        "email": "new.worker@example.org",
+        "role": "caseworker",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
+    second = second_while_first_uncommitted(
+        app,
+        lambda: accounts.create_user(form["email"], form["name"], form["role"], PASSWORD),
+        lambda: post_form(client, "/admin/users/new", form),
+    )
+    assert second.status_code == 200
+    assert "A user with that email exists." in second.get_data(as_text=True)
+    listing = client.get("/admin/users").get_data(as_text=True)
+    assert listing.count("new.worker@example.org") == 1
 
 
 def test_deactivation_ends_the_users_sessions(client, logged_in, make_user, app):

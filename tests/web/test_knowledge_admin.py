@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import csrf_token, post_form
+from tests.races import only_on_postgresql, second_while_first_uncommitted
 
 WA_BODY = "Corruption and Crime Commission (WA)"
 
@@ -170,6 +171,28 @@ def test_admin_sets_a_local_follow_up_interval(app, client, logged_in, make_user
     (event,) = audit_events(app, "knowledge.override_saved")
     assert event.user_id == admin.id
     assert event.details["changes"] == {"follow_up_days": {"from": 14, "to": 10}}
+
+
+@only_on_postgresql
+def test_an_entry_saved_twice_at_once_keeps_one_override_with_the_later_values(
+    app, client, logged_in
+):
+    logged_in("admin")
+
+    def first_save() -> None:
+        from advocate.services import knowledge
+
+        knowledge.save_override("AU", "rung", "oic_follow_up", {"follow_up_days": 9})
+
+    response, _ = second_while_first_uncommitted(
+        app,
+        first_save,
+        lambda: edit_entry(client, "rung", "oic_follow_up", {"follow_up_days": "10"}),
+    )
+    assert response.status_code == 302
+    ladder = client.get("/guide/ladder").get_data(as_text=True)
+    assert "10 days" in ladder.split('id="rung-oic_follow_up"')[1].split("</li>\n")[0]
+    assert len(audit_events(app, "knowledge.override_saved")) == 2
 
 
 def test_editing_shows_what_the_guide_says_and_reverting_needs_a_delete(app, client, logged_in):

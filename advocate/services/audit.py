@@ -78,6 +78,8 @@ def record(
         details=details or {},
         at=utcnow(),
     )
+    if session.get_transaction() is None:
+        session.connection()  # begin, so that a rollback before any other work drops it too
     noted_in = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((noted_in, event))
     return event

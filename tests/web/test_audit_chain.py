@@ -104,6 +104,10 @@ def test_an_action_rolled_back_leaves_no_event_and_one_undone_in_a_savepoint_onl
 ):
     person = make_user("caseworker")
     with app.app_context():
+        audit.record("test.noted_first_then_rolled_back")  # before anything else was read
+        db.session.rollback()
+        db.session.commit()
+    with app.app_context():
         by = db.session.get(User, person.id)
         audit.record("test.rolled_back", user=by)
         db.session.rollback()
@@ -116,5 +120,6 @@ def test_an_action_rolled_back_leaves_no_event_and_one_undone_in_a_savepoint_onl
         db.session.commit()
     actions = _actions(app)
     assert "test.rolled_back" not in actions
+    assert "test.noted_first_then_rolled_back" not in actions
     assert "test.in_undone_savepoint" not in actions
     assert actions[-2:] == ["test.kept", "test.in_released_savepoint"]

@@ -106,9 +106,6 @@ def _forget_undone(session: Session, undone: SessionTransaction) -> None:
     pending = session.info.get(_PENDING)
     if not pending:
         return
-    if undone.parent is None:
-        session.info.pop(_PENDING, None)
-        return
 
     def inside(noted_in: SessionTransaction | None) -> bool:
         while noted_in is not None:
@@ -138,11 +135,7 @@ def _append(session: Session, events: list[AuditEvent]) -> None:
         # statement of its own, so that the next one reads the last hash after it.
         session.flush()  # the transaction's own writes first, before the chain is taken
         session.execute(_TAKE_CHAIN_LOCK, {"key": _CHAIN_LOCK})
-        if len(events) == 1:
-            ids, prev = session.execute(_NEXT_ID_AND_LAST_HASH).one()
-            ids = [ids]
-        else:
-            ids, prev = session.execute(_NEXT_IDS_AND_LAST_HASH, {"n": len(events)}).one()
+        ids, prev = session.execute(_NEXT_IDS_AND_LAST_HASH, {"n": len(events)}).one()
         for event_id, chained in zip(sorted(ids), events, strict=True):
             chained.id = event_id
             chained.prev_hash = prev = prev or ""
@@ -167,10 +160,6 @@ def _append(session: Session, events: list[AuditEvent]) -> None:
 
 
 _TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_NEXT_ID_AND_LAST_HASH = text(
-    "SELECT nextval(pg_get_serial_sequence('audit_events', 'id')),"
-    " (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)"
-)
 _NEXT_IDS_AND_LAST_HASH = text(
     "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))"
     " FROM generate_series(1, :n)),"

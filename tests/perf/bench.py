@@ -169,7 +169,7 @@ def gunicorn(
             "--threads",
             str(threads),
             "--worker-connections",
-            str(max(1, -(-connections // WORKERS))),
+            str(per_worker(connections)),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -205,6 +205,11 @@ def gunicorn(
         except subprocess.TimeoutExpired:
             process.kill()
         logfile.close()
+
+
+def per_worker(connections: int) -> int:
+    """Each worker's share of the load generator's connections, rounded up."""
+    return max(1, -(-connections // WORKERS))
 
 
 def worker_memory_mb(process: subprocess.Popen[bytes]) -> tuple[float, float]:
@@ -476,12 +481,10 @@ def run_pass(database: str, settings: Settings) -> dict[str, Any]:
             "skipped": {},
         }
         # Floor B, which every ratio divides by, is measured again between the pages, by a
-        # floor server left running beside the app: a machine shared with other work can halve
-        # its speed for minutes (floor B at 916 and 438 rps in one run here), and a page's
-        # ratio is then read against the floor of its own minute, not the run's. Of the
-        # measurements just before and just after a page the higher is kept: a short one can
-        # catch a dip (445 rps between two of about 890 in one quick run), which would flatter the
-        # page.
+        # floor server left running beside the app, so that a page's ratio is read against the
+        # floor of its own minute. Of the measurements just before and just after a page the
+        # higher is kept, so that a slow floor run cannot flatter the page. (Its halvings
+        # within a run were the workers' uneven split of the connections: see gunicorn().)
         with (
             gunicorn(
                 env, FLOOR_APP, settings.threads, "/floor", settings.connections
@@ -613,7 +616,7 @@ def main() -> None:
             "connections": settings.connections,
             "server": (
                 f"gunicorn, {WORKERS} workers, gthread, {settings.threads} threads, "
-                f"{-(-settings.connections // WORKERS)} connections a worker"
+                f"{per_worker(settings.connections)} connections a worker"
             ),
             "postgresql_settings": POSTGRES_SETTINGS,
             "load_generator": "wrk -t2",

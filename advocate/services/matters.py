@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    distinct,
     func,
     or_,
     select,
@@ -112,23 +113,57 @@ _PERPETRATORS = (
     .order_by(Perpetrator.case_id, Perpetrator.id)
 )
 _WITH_REFERENCES = select(ReferenceNumber.case_id).where(ReferenceNumber.case_id.in_(_IDS))
+# What two or more member cases hold: a network reads only their holders' rows, so a case
+# with hundreds of identifiers of its own costs the page nothing (they were each read and
+# grouped in Python).
+_SHARED_IDENTIFIER_KEYS = (
+    select(Identifier.match_kind, Identifier.blind_index)
+    .where(Identifier.case_id.in_(_IDS), Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)))
+    .group_by(Identifier.match_kind, Identifier.blind_index)
+    .having(func.count(distinct(Identifier.case_id)) > 1)
+    .subquery()
+)
+_SHARED_REFERENCE_KEYS = (
+    select(ReferenceNumber.kind, ReferenceNumber.normalised)
+    .where(ReferenceNumber.case_id.in_(_IDS))
+    .group_by(ReferenceNumber.kind, ReferenceNumber.normalised)
+    .having(func.count(distinct(ReferenceNumber.case_id)) > 1)
+    .subquery()
+)
 # The value still sealed (its ciphertext): _joins opens one per shared identifier shown, not
 # every holder's copy.
-_SHARED_IDENTIFIERS = select(
-    Identifier.case_id,
-    Identifier.match_kind,
-    Identifier.blind_index,
-    type_coerce(Identifier.normalised, LargeBinary).label("sealed"),
-).where(
-    Identifier.case_id.in_(_IDS),
-    Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)),
+_SHARED_IDENTIFIERS = (
+    select(
+        Identifier.case_id,
+        Identifier.match_kind,
+        Identifier.blind_index,
+        type_coerce(Identifier.normalised, LargeBinary).label("sealed"),
+    )
+    .join(
+        _SHARED_IDENTIFIER_KEYS,
+        and_(
+            Identifier.match_kind == _SHARED_IDENTIFIER_KEYS.c.match_kind,
+            Identifier.blind_index == _SHARED_IDENTIFIER_KEYS.c.blind_index,
+        ),
+    )
+    .where(Identifier.case_id.in_(_IDS))
 )
-_SHARED_REFERENCES = select(
-    ReferenceNumber.case_id,
-    ReferenceNumber.kind,
-    ReferenceNumber.normalised,
-    ReferenceNumber.value,
-).where(ReferenceNumber.case_id.in_(_IDS))
+_SHARED_REFERENCES = (
+    select(
+        ReferenceNumber.case_id,
+        ReferenceNumber.kind,
+        ReferenceNumber.normalised,
+        ReferenceNumber.value,
+    )
+    .join(
+        _SHARED_REFERENCE_KEYS,
+        and_(
+            ReferenceNumber.kind == _SHARED_REFERENCE_KEYS.c.kind,
+            ReferenceNumber.normalised == _SHARED_REFERENCE_KEYS.c.normalised,
+        ),
+    )
+    .where(ReferenceNumber.case_id.in_(_IDS))
+)
 
 
 def get_matter(matter_id: int, viewer: User) -> tuple[LinkedMatter, list[int], set[int]]:

@@ -270,3 +270,31 @@ def test_the_network_names_a_shared_value_only_for_a_case_you_may_open_and_opens
             app.extensions["advocate.cipher"] = real
     assert ("email address: perp@example.org", members) in seen
     assert ("email address", members) in unseen
+
+
+def test_the_network_reads_only_what_the_cases_share(app, client, make_user):
+    """A member case with many identifiers and reference numbers of its own: the network reads
+    the holders of shared values only, so the page costs the same however many a case has."""
+    from advocate.services import matters, perpetrators, references
+
+    alice, _bob, _boss, mine, theirs, matter_url = _linked_pair(app, client, make_user)
+    members = [mine["id"], theirs["id"]]
+    with app.app_context():
+        case = db.session.get(Case, mine["id"])
+        owner = db.session.get(User, alice.id)
+        for n in range(12):
+            perpetrators.add_identifier(
+                case, kind="handle", value=f"@only_mine_{n}", platform="instagram", by=owner
+            )
+            references.add_reference(case, kind="police_event", value=f"E9{n:03}", by=owner)
+        db.session.commit()
+        ids = {"ids": members}
+        identifiers = db.session.execute(matters._SHARED_IDENTIFIERS, ids).all()
+        numbers = db.session.execute(matters._SHARED_REFERENCES, ids).all()
+    # The email both cases hold, once each; no reference number is on both.
+    assert sorted(row.case_id for row in identifiers) == members
+    assert numbers == []
+    login(client, alice.email)
+    page = client.get(matter_url).get_data(as_text=True)
+    assert "email address: perp@example.org" in page
+    assert "only_mine" not in page

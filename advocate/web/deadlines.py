@@ -52,7 +52,6 @@ def _people(case: Case) -> list[tuple[int, str]]:
 def _load_panel(case: Case) -> dict[str, Any]:
     return {
         "deadlines": deadlines.pending_for_case(case),
-        "action": ActionForm(),
         "kind_labels": KIND_LABELS,
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from wtforms import Field
 
@@ -88,5 +89,13 @@ def render_field(field: Field, button_style: str = "", **kwargs: Any) -> Markup:
     return Markup(f'<div class="{group}{required}">{label}{control}{feedback}</div>')  # noqa: S704
 
 
+def csrf_input() -> Markup:
+    """The CSRF token as a form's hidden field: for forms whose other fields are markup
+    already (one-button forms, the case page's cached empty forms), without building a form
+    object for it (a quarter of a millisecond each on the case page)."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(render_field, "render_field")
+    app.add_template_global(csrf_input, "csrf_input")

@@ -3,9 +3,10 @@
 Every part of the app that names an offence, a channel, a state's oversight body or a rung's
 follow-up interval reads it through these functions, so an override made on the admin page shows
 up everywhere at once. The TOML knowledge stays frozen and untouched; overrides are laid over it
-with ``dataclasses.replace`` once per request (one query for all of them, memoised in
-``flask.g``). An override row that no longer fits the model (say the TOML schema changed) is
-skipped and reported on the admin page rather than breaking every page.
+with ``dataclasses.replace`` (one query for all of them, memoised in ``flask.g``), and each
+web worker keeps the result while the organisation's knowledge revision, read with the
+signed-in person, is unchanged. An override row that no longer fits the model (say the TOML
+schema changed) is skipped and reported on the admin page rather than breaking every page.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from typing import Any, Final, Literal
 
 from flask import current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from advocate.extensions import db
 from advocate.knowledge import CountryProfile, Jurisdiction, Knowledge, Offence
-from advocate.models import KnowledgeOverride, User
+from advocate.models import KnowledgeOverride, Organisation, User
 from advocate.services import audit
 from advocate.services import knowledge_fields as kf
 from advocate.services.errors import NotFound, ValidationFailed
@@ -32,6 +33,7 @@ from advocate.services.inserts import ignoring_duplicates
 log = logging.getLogger(__name__)
 
 _G_KEY: Final = "_advocate_knowledge"
+_KEPT: Final = "advocate.knowledge_effective"  # per worker: code -> (revision, Effective)
 NOTE_MAX: Final = 2000
 
 
@@ -119,16 +121,36 @@ def _rows() -> dict[str, list[_Row]]:
     return rows
 
 
+def remember_revision(revision: int | None) -> None:
+    """The overrides' revision, read with the signed-in person (web/security.py): while it
+    is unchanged this worker's effective knowledge is served without reading the overrides."""
+    _memo()["revision"] = revision
+
+
 def effective(code: str = "AU") -> Effective:
-    """The jurisdiction with this organisation's overrides applied, memoised per request."""
+    """The jurisdiction with this organisation's overrides applied: memoised per request, and
+    kept by the worker for as long as the organisation's knowledge revision is unchanged."""
     base = base_jurisdiction(code)
-    cache: dict[str, Effective] = _memo().setdefault("effective", {})
-    if base.code not in cache:
+    memo = _memo()
+    cache: dict[str, Effective] = memo.setdefault("effective", {})
+    if base.code in cache:
+        return cache[base.code]
+    # Known only when read this request with the person, and forgotten at an override's save
+    # (_forget), so a request that changed the overrides reads them afresh.
+    revision: int | None = memo.get("revision")
+    kept: dict[str, tuple[int, Effective]] = current_app.extensions.setdefault(_KEPT, {})
+    held = kept.get(base.code)
+    if revision is not None and held is not None and held[0] == revision:
+        result = held[1]
+    else:
         result = apply_overrides(base, _rows().get(base.code, []))
         for field, message in consistency_problems(result.jurisdiction) if result.marks else ():
             log.warning("knowledge overrides leave %s inconsistent: %s: %s", code, field, message)
-        cache[base.code] = result
-    return cache[base.code]
+        if revision is not None:
+            # Read after the revision, so at least as new as it: never older data kept.
+            kept[base.code] = (revision, result)
+    cache[base.code] = result
+    return result
 
 
 def jurisdiction(code: str = "AU") -> Jurisdiction:
@@ -386,6 +408,15 @@ def get_override(override_id: int) -> KnowledgeOverride:
     return row
 
 
+def _changed() -> None:
+    """An override was saved or deleted: every worker reads the overrides again on its next
+    request, and this request from now on."""
+    db.session.execute(
+        update(Organisation).values(knowledge_revision=Organisation.knowledge_revision + 1)
+    )
+    _forget()
+
+
 def save_override(
     jurisdiction: str,
     section: str,
@@ -444,7 +475,7 @@ def save_override(
     row.note = note
     row.updated_by = actor
     db.session.flush()
-    _forget()
+    _changed()
     audit.record(
         "knowledge.override_saved",
         user=by,
@@ -496,7 +527,7 @@ def delete_override(jurisdiction: str, section: str, key: str, *, by: User | Non
     override_id = row.id
     db.session.delete(row)
     db.session.flush()
-    _forget()
+    _changed()
     audit.record(
         "knowledge.override_deleted",
         user=by,

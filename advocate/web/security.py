@@ -33,7 +33,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from advocate.extensions import db, limiter, login_manager
 from advocate.models import Notification, Organisation, User
-from advocate.services import access, notifications, policy, twofactor
+from advocate.services import access, knowledge, notifications, policy, twofactor
 from advocate.services.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -96,9 +96,10 @@ class CheckedSessionInterface(SecureCookieSessionInterface):
             return rejected
 
 
-# What every page needs besides the person: their unread notifications (the menu) and the
-# organisation's settings (the idle timeout), read in the same statement as the user's row
-# rather than in two more round trips. Built once: a statement costs more to build than to run.
+# What every page needs besides the person: their unread notifications (the menu), the
+# organisation's settings (the idle timeout) and its knowledge revision (services/knowledge.py),
+# read in the same statement as the user's row rather than in three more round trips. Built
+# once: a statement costs more to build than to run.
 _UNREAD = (
     select(func.count(Notification.id))
     .where(notifications.unread_condition(User.id))
@@ -106,7 +107,12 @@ _UNREAD = (
     .scalar_subquery()
 )
 _SETTINGS = select(Organisation.settings).order_by(Organisation.id).limit(1).scalar_subquery()
-_PERSON = select(User, _UNREAD, _SETTINGS).where(User.id == bindparam("user_id"))
+_KNOWLEDGE_REVISION = (
+    select(Organisation.knowledge_revision).order_by(Organisation.id).limit(1).scalar_subquery()
+)
+_PERSON = select(User, _UNREAD, _SETTINGS, _KNOWLEDGE_REVISION).where(
+    User.id == bindparam("user_id")
+)
 
 
 @login_manager.user_loader
@@ -119,11 +125,12 @@ def load_user(identifier: str) -> User | None:
     row = db.session.execute(_PERSON, {"user_id": user_id}).first()
     if row is None:
         return None
-    user, unread, settings = row
+    user, unread, settings, knowledge_revision = row
     if not user.active or user.session_version != version:
         return None
     notifications.remember_unread_count(user.id, int(unread))
     policy.remember_settings(settings)
+    knowledge.remember_revision(knowledge_revision)
     return user
 
 

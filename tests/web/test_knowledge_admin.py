@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, login, post_form
 from tests.races import only_on_postgresql, second_while_first_uncommitted
 
 WA_BODY = "Corruption and Crime Commission (WA)"
@@ -171,6 +171,49 @@ def test_admin_sets_a_local_follow_up_interval(app, client, logged_in, make_user
     (event,) = audit_events(app, "knowledge.override_saved")
     assert event.user_id == admin.id
     assert event.details["changes"] == {"follow_up_days": {"from": 14, "to": 10}}
+
+
+def test_each_web_worker_shows_an_override_saved_through_another(
+    app, client, logged_in, make_user, make_app
+):
+    """A worker keeps the knowledge base with the overrides applied between requests, and
+    reads the overrides again only once one has been saved or deleted, through any worker."""
+    from sqlalchemy import event
+
+    from advocate.extensions import db
+
+    logged_in("admin")  # on the first worker
+    other = make_app()  # a second worker of the same installation
+    reader = other.test_client()
+    assert login(reader, make_user("caseworker").email).status_code == 302
+
+    def wa_row() -> str:
+        return reader.get("/guide/states").get_data(as_text=True).split('id="state-WA"')[1]
+
+    statements: list[str] = []
+
+    def overrides_read(*args: Any) -> None:
+        statements.append(args[2])
+
+    with other.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", overrides_read)
+    try:
+        assert WA_BODY not in wa_row()
+        statements.clear()
+        assert WA_BODY not in wa_row()
+        assert not [s for s in statements if "knowledge_overrides" in s]  # kept, not read
+
+        assert edit_entry(client, "state", "wa", {"oversight_body": WA_BODY})[0].status_code == 302
+        assert WA_BODY in wa_row().split("</tr>")[0]
+        statements.clear()
+        assert WA_BODY in wa_row().split("</tr>")[0]
+        assert not [s for s in statements if "knowledge_overrides" in s]
+
+        assert post_form(client, "/admin/knowledge/AU/state/WA/delete", {}).status_code == 302
+        assert WA_BODY not in wa_row()
+    finally:
+        event.remove(engine, "before_cursor_execute", overrides_read)
 
 
 @only_on_postgresql

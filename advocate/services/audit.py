@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.event import listen
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -134,14 +134,16 @@ def _append(session: Session, events: list[AuditEvent]) -> None:
         # The lock is held to the end of the transaction, just after this. It is taken in a
         # statement of its own, so that the next one reads the last hash after it.
         session.flush()  # the transaction's own writes first, before the chain is taken
-        session.execute(_TAKE_CHAIN_LOCK, {"key": _CHAIN_LOCK})
-        ids, prev = session.execute(_NEXT_IDS_AND_LAST_HASH, {"n": len(events)}).one()
+        # Straight to the connection: the events are complete rows (ids and hashes set here),
+        # and the ORM's unit of work was a third of the cost of a page view's audit.
+        connection = session.connection()
+        connection.execute(_TAKE_CHAIN_LOCK, {"key": _CHAIN_LOCK})
+        ids, prev = connection.execute(_NEXT_IDS_AND_LAST_HASH, {"n": len(events)}).one()
         for event_id, chained in zip(sorted(ids), events, strict=True):
             chained.id = event_id
             chained.prev_hash = prev = prev or ""
             chained.hash = prev = compute_hash(prev, chained)
-        session.add_all(events)
-        session.flush()
+        connection.execute(_INSERT, [_row(chained) for chained in events])
         return
     # SQLite lets one transaction write at a time; the flush takes that lock before the
     # previous hash is read.
@@ -157,6 +159,14 @@ def _append(session: Session, events: list[AuditEvent]) -> None:
         chained.prev_hash = prev = prev or ""
         chained.hash = prev = compute_hash(prev, chained)
     session.flush()
+
+
+_INSERT = insert(AuditEvent)
+_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns)
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in _COLUMNS}
 
 
 _TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")

@@ -131,14 +131,12 @@ def _append(session: Session, events: list[AuditEvent]) -> None:
     """Chain the events after the last one stored and insert them: the last thing a
     transaction does before its COMMIT."""
     if session.get_bind().dialect.name == "postgresql":
-        # The lock is held to the end of the transaction, just after this. It is taken in a
-        # statement of its own, so that the next one reads the last hash after it.
+        # The chain's lock is held to the end of the transaction, just after this.
         session.flush()  # the transaction's own writes first, before the chain is taken
         # Straight to the connection: the events are complete rows (ids and hashes set here),
         # and the ORM's unit of work was a third of the cost of a page view's audit.
         connection = session.connection()
-        connection.execute(_TAKE_CHAIN_LOCK, {"key": _CHAIN_LOCK})
-        ids, prev = connection.execute(_NEXT_IDS_AND_LAST_HASH, {"n": len(events)}).one()
+        ids, prev = connection.execute(_TAKE_CHAIN, {"key": _CHAIN_LOCK, "n": len(events)}).one()
         for event_id, chained in zip(sorted(ids), events, strict=True):
             chained.id = event_id
             chained.prev_hash = prev = prev or ""
@@ -169,12 +167,11 @@ def _row(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in _COLUMNS}
 
 
-_TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_NEXT_IDS_AND_LAST_HASH = text(
-    "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))"
-    " FROM generate_series(1, :n)),"
-    " (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1)"
-)
+# The chain's lock, then the next ids and the last hash, in one call: a function (migration
+# 0014), as each statement inside it reads after the lock is granted and sees the last hash
+# committed by the transaction that held it before. In one plain statement the hash would
+# be read from a snapshot taken before the lock was waited for.
+_TAKE_CHAIN = text("SELECT ids, last_hash FROM advocate_take_audit_chain(:key, :n)")
 
 
 def iter_events(batch: int = 1000) -> Iterator[AuditEvent]:

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from advocate.extensions import db
 from advocate.models import (
@@ -153,16 +154,20 @@ def current_values(case: Case) -> dict[str, Any]:
     }
 
 
+def _changed_since(reason: str) -> Conflict:
+    return Conflict(
+        "Someone else changed this case since you opened it. Review the current values "
+        "and make your change again.",
+        {"version": [reason]},
+    )
+
+
 def update_case(case: Case, changes: dict[str, Any], version: int | None, *, by: User) -> Case:
     """Apply edits made against ``version``; a stale version is a 409 naming what changed."""
     if version is None:
         raise ValidationFailed.on("version", "Send the version you edited.")
     if version != case.version:
-        raise Conflict(
-            "Someone else changed this case since you opened it. Review the current values "
-            "and make your change again.",
-            {"version": [f"current version is {case.version}"]},
-        )
+        raise _changed_since(f"current version is {case.version}")
     changes = {k: v for k, v in changes.items() if k in EDITABLE}
     merged = {**current_values(case), **changes}
     if problems := _validate(
@@ -198,7 +203,11 @@ def update_case(case: Case, changes: dict[str, Any], version: int | None, *, by:
             actor=by,
         )
     case.updated_at = utcnow()
-    db.session.flush()  # the mapper's version check makes a concurrent writer fail here
+    try:
+        db.session.flush()  # the mapper's version check makes a concurrent writer fail here
+    except StaleDataError:
+        # Another save committed while this one was being written (after the check above).
+        raise _changed_since("a newer version was saved while this one was written") from None
     audit.record(
         "case.updated",
         user=by,

@@ -9,6 +9,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from advocate.extensions import db, login_manager
@@ -96,6 +97,18 @@ def init_error_handlers(app: Flask) -> None:
     def _domain(exc: DomainError) -> ResponseReturnValue:
         db.session.rollback()
         return error_response(exc.status, exc.message, exc.fields, exc.code)
+
+    @app.errorhandler(StaleDataError)
+    def _changed_meanwhile(exc: StaleDataError) -> ResponseReturnValue:
+        # A row changed or deleted by another request between this one reading and writing
+        # it, where the service did not say so in its own words: still the user's answer.
+        log.info("a record changed under a request: %s", exc)
+        db.session.rollback()
+        return error_response(
+            409,
+            "Someone else changed or deleted this while you were saving. Nothing you sent "
+            "was saved: reload the page to see it as it is now.",
+        )
 
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError) -> ResponseReturnValue:

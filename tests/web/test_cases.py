@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import make_case
+from tests.races import only_on_postgresql, second_while_first_uncommitted
 
 
 def test_intake_then_open_a_case(client, logged_in):
@@ -185,6 +188,48 @@ def test_stale_edit_is_409_showing_what_changed(client, logged_in, app, make_use
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Changed by a colleague" in page and "My edit" in page
+
+
+@only_on_postgresql
+def test_an_edit_saved_while_a_colleagues_edit_commits_is_409_not_an_error(client, logged_in, app):
+    """Both opened version 1; the colleague's save is still being written when mine arrives,
+    so mine passes the version check and then finds the row changed under it."""
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    edit_url = f"/cases/{case['id']}/edit"
+    token = csrf_token(client, edit_url)
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import cases
+
+    def colleague_saves() -> None:
+        stored = db.session.get(Case, case["id"])
+        cases.update_case(
+            stored, {"summary": "Changed by a colleague"}, 1, by=db.session.get(User, me.id)
+        )
+
+    def i_save() -> Any:
+        return client.post(
+            edit_url,
+            data={
+                "csrf_token": token,
+                "version": "1",
+                "summary": "My edit",
+                "harm_types": ["threats"],
+                "state": "NSW",
+                "perpetrator_country": "AU",
+                "status": "open",
+            },
+        )
+
+    response = second_while_first_uncommitted(app, colleague_saves, i_save)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Someone else changed this case since you opened it" in page
+    assert "Changed by a colleague" in page and "My edit" in page
+    assert 'name="version" type="hidden" value="2"' in page
+    with app.app_context():
+        assert db.session.get(Case, case["id"]).summary == "Changed by a colleague"
 
 
 ROLES = ["owner", "shared", "other", "supervisor", "admin", "anonymous"]

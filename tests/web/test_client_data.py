@@ -8,8 +8,9 @@ import zipfile
 
 from sqlalchemy import func, select
 
-from tests.conftest import post_form
+from tests.conftest import csrf_token, post_form
 from tests.factories import make_case
+from tests.races import only_on_postgresql, second_while_first_uncommitted
 
 
 def test_export_contains_client_cases_and_records(client, logged_in, app):
@@ -85,3 +86,51 @@ def test_erase_removes_everything_and_the_audit_chain_still_verifies(
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert client.get(f"/cases/{case['id']}").status_code == 404
+
+
+@only_on_postgresql
+def test_a_deadline_closed_while_its_client_is_erased_is_409_not_an_error(
+    client, logged_in, app, make_user
+):
+    """The erasure is being written when the caseworker presses Done: their request finds
+    the deadline gone under it, and says so instead of failing."""
+    from datetime import timedelta
+
+    from advocate.extensions import db
+    from advocate.models import Case, Client, Deadline, User
+    from advocate.models.base import utcnow
+    from advocate.services import client_data, deadlines
+
+    me = logged_in("caseworker")
+    case = make_case(app, me.id, name="Robin Erased")
+    with app.app_context():
+        deadline = deadlines.create_deadline(
+            db.session.get(Case, case["id"]),
+            due_at=utcnow() + timedelta(days=3),
+            title="Call the OIC",
+            by=db.session.get(User, me.id),
+        )
+        db.session.commit()
+        deadline_id = deadline.id
+    case_url = f"/cases/{case['id']}"
+    token = csrf_token(client, case_url)
+    admin = make_user("admin")
+
+    def erase() -> None:
+        client_data.erase_client(
+            db.session.get(Client, case["client_id"]), by=db.session.get(User, admin.id)
+        )
+
+    def press_done():
+        return client.post(
+            f"{case_url}/deadlines/{deadline_id}/close",
+            data={"csrf_token": token, "outcome": "done"},
+        )
+
+    response = second_while_first_uncommitted(app, erase, press_done)
+    assert response.status_code == 409
+    assert "Someone else changed or deleted this while you were saving" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.get(Deadline, deadline_id) is None

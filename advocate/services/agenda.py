@@ -30,7 +30,7 @@ from advocate.models.deadlines import DEADLINE_STATUSES
 from advocate.services import access, clock
 from advocate.services.cases import count_label
 from advocate.services.errors import ValidationFailed
-from advocate.services.statements import built_once, viewer
+from advocate.services.statements import built_once, plain_rows, viewer
 
 WEEK = timedelta(days=7)
 BOARD_LIMIT = 10
@@ -172,7 +172,7 @@ def board(user: User, now: datetime | None = None) -> Board:
     day = {"now": b.now, "today_ends": b.today_ends, "week_ends": b.week_ends}
     statement = built_once(("agenda.board", user.id, viewer(user)), lambda: _build_statement(user))
     buckets: dict[str, list[BoardItem]] = {name: [] for name in _RANGES}
-    for name, *columns in db.session.execute(statement, day):
+    for name, *columns in plain_rows(statement, day):
         buckets[name].append(BoardItem(*columns))
     for items in buckets.values():
         items.sort(key=lambda item: item.due_at)  # a union keeps no order of its own

@@ -45,7 +45,7 @@ from advocate.models.cases import STATUS_LABELS
 from advocate.services import access, audit, knowledge, timeline
 from advocate.services.errors import Conflict, ValidationFailed
 from advocate.services.references import normalise_any
-from advocate.services.statements import built_once, viewer
+from advocate.services.statements import built_once, plain_rows, viewer
 
 EDITABLE = ("summary", "harm_types", "state", "perpetrator_country", "offences",
             "immediate_danger", "status", "closed_reason")  # fmt: skip
@@ -485,7 +485,7 @@ def _search_page_ids(
 
     Four statements before (the matches, the two counts, the page), each re-reading the
     matches: 11 of the searched list's 16 ms at 100,000 cases."""
-    ids = db.session.execute(search, values).scalars().all()
+    ids = plain_rows(search, values).scalars().all()
     if len(ids) > SEARCH_IDS_LIMIT:
         return None
     limit = query.count_limit
@@ -516,7 +516,7 @@ def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
     limit = query.count_limit
     other: int | None
     if limit is None:
-        own, other = db.session.execute(built.both_counted, values).one()
+        own, other = plain_rows(built.both_counted, values).one()
         total = own + other
     else:
         # Counted only as far as the label needs: once the user's own cases pass the limit
@@ -525,11 +525,11 @@ def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
         # 5 ms at 100,000 cases).
         own = 0
         if mine is not None:
-            own = db.session.execute(mine.count_to, {**values, "count_to": limit + 1}).scalar_one()
+            own = plain_rows(mine.count_to, {**values, "count_to": limit + 1}).scalar_one()
         if others is None:
             other = 0
         elif own <= limit:
-            other = db.session.execute(
+            other = plain_rows(
                 others.count_to, {**values, "count_to": limit - own + 1}
             ).scalar_one()
         else:
@@ -537,7 +537,7 @@ def _page_ids(user: User, query: CaseQuery) -> tuple[list[int], int]:
         total = limit + 1 if other is None else own + other
     start = (query.page - 1) * query.per_page
     if mine is not None and limit is not None and own > limit and start >= limit:
-        own = db.session.execute(mine.count_all, values).scalar_one()  # deep page: exact
+        own = plain_rows(mine.count_all, values).scalar_one()  # deep page: exact
     page_ids: list[int] = []
     if mine is not None and start < own:
         page_ids = _ids(mine, values, start, query.per_page)
@@ -550,7 +550,7 @@ def _ids(half: _Half, values: dict[str, Any], offset: int, limit: int) -> list[i
     if limit <= 0:
         return []
     page = {**values, "offset": offset, "limit": limit}
-    return list(db.session.execute(half.page, page).scalars())
+    return list(plain_rows(half.page, page).scalars())
 
 
 def load_for_case_page(case: Case, user: User) -> None:
@@ -670,6 +670,6 @@ def list_case_rows(user: User, query: CaseQuery) -> tuple[list[CaseRow], int]:
             owner_name=row[7],
             updated_at=row[8],
         )
-        for row in db.session.execute(_ROWS, {"ids": page_ids})
+        for row in plain_rows(_ROWS, {"ids": page_ids})
     }
     return [by_id[case_id] for case_id in page_ids], total

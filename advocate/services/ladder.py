@@ -22,6 +22,7 @@ from advocate.models.ladder import EVENT_KIND_LABELS, EVENT_KINDS
 from advocate.services import audit, clock, deadlines, knowledge, memo, references, timeline
 from advocate.services.errors import ValidationFailed
 from advocate.services.inserts import ignoring_duplicates
+from advocate.services.statements import plain_rows
 
 # How far ahead of the server clock an action may be dated (a browser's clock may run fast).
 FUTURE_TOLERANCE = timedelta(minutes=2)
@@ -589,7 +590,7 @@ def suggested_next(
     brushed_off = any(step.status == "brushed_off" for step in rows.values())
     notes: dict[int, str | None] = {}
     if brushed_off:
-        for step_id, note in db.session.execute(_BRUSH_OFF_NOTES, {"case_id": case.id}):
+        for step_id, note in plain_rows(_BRUSH_OFF_NOTES, {"case_id": case.id}):
             notes[step_id] = note  # oldest first: the last one stays
     triggers: list[_Trigger] = []
     for key, step in rows.items():

@@ -42,7 +42,7 @@ from advocate.services import audit, clock, notifications, references, timeline
 from advocate.services.access import can_open, case_visibility
 from advocate.services.errors import Forbidden, NotFound, ValidationFailed
 from advocate.services.inserts import ignoring_duplicates
-from advocate.services.statements import built_once
+from advocate.services.statements import built_once, plain_rows
 from advocate.services.statements import viewer as viewer_key
 
 MATCH_LABELS = {
@@ -225,7 +225,7 @@ def links_for_case(case: Case, viewer: User) -> list[LinkView]:
     One statement of plain columns: each link with the other case's reference, its
     caseworker and whether the viewer may open it (three statements and whole rows before).
     """
-    rows = db.session.execute(
+    rows = plain_rows(
         built_once(("linking.links_for_case", viewer_key(viewer)), lambda: _links_of(viewer)),
         {"case_id": case.id},
     )
@@ -395,7 +395,7 @@ _MATTER_OF_CASE = select(LinkedMatterMember.matter_id).where(
 
 
 def matter_id_for_case(case_id: int) -> int | None:
-    return db.session.execute(_MATTER_OF_CASE, {"case_id": case_id}).scalar_one_or_none()
+    return plain_rows(_MATTER_OF_CASE, {"case_id": case_id}).scalar_one_or_none()
 
 
 _MATTER_CASE_IDS = (
@@ -406,7 +406,7 @@ _MATTER_CASE_IDS = (
 
 
 def matter_case_ids(matter_id: int) -> list[int]:
-    return list(db.session.execute(_MATTER_CASE_IDS, {"matter_id": matter_id}).scalars())
+    return list(plain_rows(_MATTER_CASE_IDS, {"matter_id": matter_id}).scalars())
 
 
 # --- cross-referenced reference numbers ----------------------------------------------------

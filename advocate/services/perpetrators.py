@@ -33,7 +33,7 @@ from advocate.services.identifiers import (
     normalise,
 )
 from advocate.services.inserts import ignoring_duplicates
-from advocate.services.statements import built_once
+from advocate.services.statements import built_once, plain_rows
 from advocate.services.statements import viewer as viewer_key
 
 MAX_VALUE = 2000
@@ -277,7 +277,7 @@ def _hints_for(viewer: User) -> Executable:
 def name_hints(case: Case, viewer: User) -> list[NameHint]:
     """Names on this case also recorded on other cases, with whom to ask about each: one
     statement of plain columns (it was three, loading whole cases and their owners)."""
-    rows = db.session.execute(
+    rows = plain_rows(
         built_once(("perpetrators.name_hints", viewer_key(viewer)), lambda: _hints_for(viewer)),
         {"case_id": case.id},
     )

@@ -10,8 +10,12 @@ holds data, only SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Executable, Result
+
+from advocate.extensions import db
 
 if TYPE_CHECKING:
     from advocate.models import User
@@ -40,3 +44,14 @@ def viewer(user: User | None) -> Hashable:
     if user is None or not user.is_active:
         return None
     return (user.id, user.sees_every_case)
+
+
+def plain_rows(
+    statement: Executable, params: Mapping[str, Any] | None = None
+) -> Result[*tuple[Any, ...]]:
+    """Run a read of plain columns on the session's connection, in its transaction.
+
+    The ORM's layer of execution (its events, loader options, identity map) does nothing for
+    rows that are not objects, and costs ~0.1 ms a statement; a case page runs several.
+    Encrypted columns are still decrypted: that is the column's type, not the ORM."""
+    return db.session.connection().execute(statement, params)

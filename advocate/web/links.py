@@ -89,7 +89,6 @@ def _panel(case: Case) -> dict[str, Any]:
         "identifiers": perpetrators.list_identifiers(case),
         "matter_id": linking.matter_id_for_case(case.id),
         "identifier_form": _identifier_form(case, back="case"),
-        "decision_form": DecisionForm(case_id=str(case.id)),
         "is_panel": True,
     }
 

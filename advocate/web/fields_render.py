@@ -9,9 +9,11 @@ strings are joined directly, each value escaped, as ``Markup.format`` is slow to
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from flask import Flask, current_app
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from wtforms import Field
@@ -89,6 +91,37 @@ def render_field(field: Field, button_style: str = "", **kwargs: Any) -> Markup:
     return Markup(f'<div class="{group}{required}">{label}{control}{feedback}</div>')  # noqa: S704
 
 
+def pristine(form: FlaskForm, *names: str, **field_kwargs: dict[str, Any]) -> Markup:
+    """Fields of a form nobody has filled in, whose choices and values never change, rendered
+    once per process (each again while templates auto-reload, in development).
+
+    The case page shows the same empty "record an action" and "add an identifier" fields on
+    every case; only their per-case selects (the rungs, the profiles) are rendered each time.
+    A form sent back with errors is rendered as it stands. ``field_kwargs`` holds, per field
+    name, what ``render_field`` would be given in the template."""
+
+    def render() -> Markup:
+        return Markup(  # noqa: S704 - each part is render_field's markup
+            "".join(render_field(form[name], **field_kwargs.get(name, {})) for name in names)
+        )
+
+    if form.is_submitted() or form.errors or current_app.jinja_env.auto_reload:
+        return render()
+    key = (
+        type(form),
+        form._prefix,
+        names,
+        tuple(sorted((name, tuple(sorted(given.items()))) for name, given in field_kwargs.items())),
+    )
+    cache: dict[Hashable, Markup] = current_app.extensions.setdefault(
+        "advocate.pristine_field_groups", {}
+    )
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = render()
+    return html
+
+
 def csrf_input() -> Markup:
     """The CSRF token as a form's hidden field: for forms whose other fields are markup
     already (one-button forms, the case page's cached empty forms), without building a form
@@ -99,3 +132,4 @@ def csrf_input() -> Markup:
 def init_app(app: Flask) -> None:
     app.add_template_global(render_field, "render_field")
     app.add_template_global(csrf_input, "csrf_input")
+    app.add_template_global(pristine, "pristine")

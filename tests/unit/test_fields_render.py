@@ -55,3 +55,26 @@ def test_a_valid_form_shows_help_checkboxes_and_buttons_as_bootstrap_lays_them_o
         assert '<label class="form-check-label" for="agree">Agree</label>' in check
         button = str(render_field(form.go, button_style="danger", **{"class": "mt-2"}))
         assert 'class="btn btn-danger btn-md mt-2"' in button
+
+
+def test_an_empty_forms_fixed_fields_are_rendered_once_and_a_form_sent_back_as_it_stands(
+    app: Any,
+) -> None:
+    from advocate.web.fields_render import pristine
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.jinja_env.auto_reload = False  # as in production
+    with app.test_request_context("/"):
+        form = _Form()
+        first = pristine(form, "name", "go", go={"button_style": "secondary"})
+        assert str(first) == str(render_field(form.name)) + str(
+            render_field(form.go, button_style="secondary")
+        )
+        assert pristine(_Form(), "name", "go", go={"button_style": "secondary"}) is first
+        assert "btn-primary" in pristine(_Form(), "go")  # other arguments, another entry
+    with app.test_request_context("/", method="POST", data={"name": "far too long"}):
+        sent = _Form()
+        assert not sent.validate()
+        html = str(pristine(sent, "name", "go", go={"button_style": "secondary"}))
+        assert 'value="far too long"' in html and "is-invalid" in html
+        assert '<div class="invalid-feedback d-block" id="name-help">' in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 
@@ -11,7 +12,7 @@ from advocate.extensions import db
 from advocate.models import Case, TimelineEntry, User
 from advocate.models.base import utcnow
 from advocate.services import keyset
-from advocate.services.statements import built_once
+from advocate.services.statements import built_once, plain_rows
 
 KINDS = {
     "case": "Case",
@@ -63,9 +64,22 @@ def move(
         entry.at, entry.title, entry.detail = at, title[:200], detail
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """What a timeline line shows, read as plain columns: a page of 25 entries as objects
+    was a sixth of the case page's time."""
+
+    id: int
+    at: datetime
+    kind: str
+    object_id: int | None
+    title: str
+    detail: str | None
+
+
 @dataclass(frozen=True)
 class TimelinePage:
-    entries: list[TimelineEntry]
+    entries: list[Line]
     next_cursor: str | None
     total: int
 
@@ -82,15 +96,15 @@ def page(
         params["before_at"], params["before_id"] = before
     shape = (per_page, bool(kinds), before is not None)
     entries, counted = built_once(("timeline.page", *shape), lambda: _statements(*shape))
-    result = db.session.execute(entries, params).all()
-    rows = [row[0] for row in result]
+    result = plain_rows(entries, params).all()
+    rows = [Line(*row[:-1]) for row in result]
     # An empty page carries no count: on the first, that means no entry; past the end, ask.
     if result:
-        total = result[0][1]
+        total = result[0][-1]
     elif before is None:
         total = 0
     else:
-        total = db.session.execute(counted, params).scalar_one()
+        total = plain_rows(counted, params).scalar_one()
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]
@@ -100,7 +114,7 @@ def page(
 
 def _statements(
     per_page: int, by_kind: bool, before_cursor: bool
-) -> tuple[Select[TimelineEntry, int], Select[int]]:
+) -> tuple[Select[Any], Select[int]]:
     """A page of entries with the total riding along (one round trip), and the total alone;
     built once for each shape, the case, kinds and cursor going in as parameters."""
     conditions = [TimelineEntry.case_id == bindparam("case_id")]
@@ -116,7 +130,15 @@ def _statements(
             )
         )
     entries = (
-        select(TimelineEntry, counted.scalar_subquery())
+        select(
+            TimelineEntry.id,
+            TimelineEntry.at,
+            TimelineEntry.kind,
+            TimelineEntry.object_id,
+            TimelineEntry.title,
+            TimelineEntry.detail,
+            counted.scalar_subquery(),
+        )
         .where(*conditions)
         .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
         .limit(per_page + 1)

@@ -94,11 +94,11 @@ def matter_scope(matter_id: int, viewer: User | None) -> Scope:
     """The member cases of a linked matter that ``viewer`` may open; NotFound when none."""
     if viewer is None:
         raise NotFound("No such linked matter.")
-    matter, member_ids, visible = matters.get_matter(matter_id, viewer)
+    matter_id, member_ids, visible = matters.get_matter(matter_id, viewer)
     cases = db.session.execute(
         access.visible_cases(viewer).where(Case.id.in_(visible)).order_by(Case.id)
     ).scalars()
-    return Scope(tuple(cases), matter.id, len(member_ids) - len(visible))
+    return Scope(tuple(cases), matter_id, len(member_ids) - len(visible))
 
 
 def as_scope(target: Case | Scope) -> Scope:

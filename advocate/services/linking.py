@@ -431,7 +431,16 @@ class CoVictimReference:
 # the same rule as Consent.in_force (loading every member's case, client and consents to
 # check it was a quarter of the linked matter page's time). Built once.
 _CONSENTED_REFERENCES = (
-    select(ReferenceNumber, Case.reference)
+    select(
+        ReferenceNumber.case_id,
+        Case.reference,
+        ReferenceNumber.kind,
+        ReferenceNumber.value,
+        ReferenceNumber.issued_by,
+        ReferenceNumber.officer,
+        ReferenceNumber.officer_contact,
+        ReferenceNumber.issued_on,
+    )
     .join(Case, Case.id == ReferenceNumber.case_id)
     .where(
         ReferenceNumber.case_id.in_(bindparam("ids", expanding=True)),
@@ -452,20 +461,20 @@ def consented_references(case_ids: Iterable[int]) -> list[CoVictimReference]:
     ids = set(case_ids)
     if not ids:
         return []
-    rows = db.session.execute(_CONSENTED_REFERENCES, {"ids": sorted(ids), "today": clock.today()})
+    rows = plain_rows(_CONSENTED_REFERENCES, {"ids": sorted(ids), "today": clock.today()})
     return [
         CoVictimReference(
             case_id=ref.case_id,
-            case_reference=case_reference,
+            case_reference=ref.reference,
             kind=ref.kind,
-            kind_label=ref.kind_label,
+            kind_label=REFERENCE_LABELS.get(ref.kind, ref.kind),
             value=ref.value,
             issued_by=ref.issued_by,
             officer=ref.officer,
             officer_contact=ref.officer_contact,
             issued_on=ref.issued_on,
         )
-        for ref, case_reference in rows
+        for ref in rows
     ]
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -21,7 +23,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from advocate.extensions import db
 from advocate.models import (
@@ -29,7 +31,7 @@ from advocate.models import (
     Client,
     Identifier,
     Incident,
-    LinkedMatter,
+    LinkedMatterMember,
     Perpetrator,
     ReferenceNumber,
     User,
@@ -39,7 +41,7 @@ from advocate.services import keyset, linking
 from advocate.services.access import case_visibility
 from advocate.services.crypto import field_cipher
 from advocate.services.errors import NotFound
-from advocate.services.statements import built_once
+from advocate.services.statements import built_once, plain_rows
 from advocate.services.statements import viewer as viewer_key
 
 TIMELINE_PAGE = 50
@@ -79,13 +81,24 @@ class Network:
         return f"{cases} cases joined by {joins} shared identifiers or reference numbers"
 
 
+@dataclass(frozen=True, slots=True)
+class IncidentLine:
+    """An incident as the combined timeline shows it."""
+
+    id: int
+    case_id: int
+    occurred_at: datetime
+    platform: str
+    description: str
+
+
 @dataclass
 class MatterView:
     id: int
     cases: list[Case]
     hidden_count: int
     perpetrators: list[Perpetrator]
-    incidents: list[tuple[Incident, str]]
+    incidents: list[tuple[IncidentLine, str]]
     # Cursor of the next page of the combined timeline (oldest first), None on the last.
     later_cursor: str | None
     incidents_total: int
@@ -166,26 +179,35 @@ _SHARED_REFERENCES = (
 )
 
 
-def get_matter(matter_id: int, viewer: User) -> tuple[LinkedMatter, list[int], set[int]]:
-    """The matter, its member case ids, and those the viewer may open; NotFound if none."""
-    matter = db.session.get(LinkedMatter, matter_id)
-    if matter is None:
-        raise NotFound("No such linked matter.")
-    member_ids = linking.matter_case_ids(matter.id)
-    openable = built_once(
-        ("matters.visible", viewer_key(viewer)),
-        lambda: select(Case.id).where(Case.id.in_(_IDS), case_visibility(viewer)),
+def _members_of(viewer: User) -> Select[int, bool]:
+    return (
+        select(LinkedMatterMember.case_id, case_visibility(viewer).label("visible"))
+        .join(Case, Case.id == LinkedMatterMember.case_id)
+        .where(LinkedMatterMember.matter_id == bindparam("matter_id"))
+        .order_by(LinkedMatterMember.case_id)
     )
-    visible = set(db.session.execute(openable, {"ids": member_ids}).scalars())
+
+
+def get_matter(matter_id: int, viewer: User) -> tuple[int, list[int], set[int]]:
+    """The matter's id, its member case ids, and those the viewer may open; NotFound if none.
+
+    One statement: each member with whether the viewer may open it (the matter, its members
+    and the openable ones took three)."""
+    members = plain_rows(
+        built_once(("matters.members", viewer_key(viewer)), lambda: _members_of(viewer)),
+        {"matter_id": matter_id},
+    ).all()
+    member_ids = [row.case_id for row in members]
+    visible = {row.case_id for row in members if row.visible}
     if not visible:
         raise NotFound("No such linked matter.")
-    return matter, member_ids, visible
+    return matter_id, member_ids, visible
 
 
 _INCIDENTS_COUNTED = select(func.count(Incident.id)).where(Incident.case_id.in_(_IDS))
 
 
-def _incidents(later_only: bool) -> Select[Incident, int]:
+def _incidents(later_only: bool) -> Select[Any]:
     """A page of incidents from the visible cases, with their total; after a cursor's
     (occurred_at, id) when ``later_only``."""
     conditions: list[ColumnElement[bool]] = [Incident.case_id.in_(_IDS)]
@@ -198,18 +220,17 @@ def _incidents(later_only: bool) -> Select[Incident, int]:
             )
         )
     return (
-        select(Incident, _INCIDENTS_COUNTED.scalar_subquery())
-        .where(*conditions)
-        # What the timeline shows: no decrypting of the perpetrator identifier per row.
-        .options(
-            load_only(
-                Incident.id,
-                Incident.case_id,
-                Incident.occurred_at,
-                Incident.platform,
-                Incident.description,
-            )
+        # What the timeline shows, as plain columns: no decrypting of the perpetrator
+        # identifier per row, and no fifty objects built a page.
+        select(
+            Incident.id,
+            Incident.case_id,
+            Incident.occurred_at,
+            Incident.platform,
+            Incident.description,
+            _INCIDENTS_COUNTED.scalar_subquery(),
         )
+        .where(*conditions)
         .order_by(Incident.occurred_at, Incident.id)
         .limit(TIMELINE_PAGE + 1)
     )
@@ -217,7 +238,7 @@ def _incidents(later_only: bool) -> Select[Incident, int]:
 
 def _incident_page(
     visible: set[int], reference_of: dict[int, str], cursor: str | None
-) -> tuple[list[tuple[Incident, str]], str | None, int]:
+) -> tuple[list[tuple[IncidentLine, str]], str | None, int]:
     """One page of the combined timeline, oldest first, keyset-paginated on (occurred_at, id)
     so a long course of conduct costs the same on every page; with the total."""
     params: dict[str, object] = {"ids": sorted(visible)}
@@ -226,9 +247,9 @@ def _incident_page(
         params["at"], params["after_id"] = after
     later_only = after is not None
     statement = built_once(("matters.incidents", later_only), lambda: _incidents(later_only))
-    result = db.session.execute(statement, params).all()
-    rows = [row[0] for row in result]
-    total = result[0][1] if result else db.session.execute(_INCIDENTS_COUNTED, params).scalar_one()
+    result = plain_rows(statement, params).all()
+    rows = [IncidentLine(*row[:-1]) for row in result]
+    total = result[0][-1] if result else plain_rows(_INCIDENTS_COUNTED, params).scalar_one()
     later = None
     if len(rows) > TIMELINE_PAGE:
         rows = rows[:TIMELINE_PAGE]
@@ -237,7 +258,7 @@ def _incident_page(
 
 
 def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> MatterView:
-    matter, member_ids, visible = get_matter(matter_id, viewer)
+    matter_id, member_ids, visible = get_matter(matter_id, viewer)
     opened = {"ids": sorted(visible)}
     cases = list(db.session.execute(_CASES, opened).scalars())
     perpetrators = list(db.session.execute(_PERPETRATORS, opened).scalars())
@@ -247,7 +268,7 @@ def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> M
     consenting = {r.case_id for r in references}
     with_references = set(db.session.execute(_WITH_REFERENCES, {"ids": member_ids}).scalars())
     return MatterView(
-        id=matter.id,
+        id=matter_id,
         cases=cases,
         hidden_count=len(member_ids) - len(visible),
         perpetrators=perpetrators,

@@ -25,6 +25,13 @@ CHECKLIST = {
 BUNDLE_STATUSES = ("queued", "building", "ready", "failed", "expired")
 
 
+def evidence_label(evidence_id: int, description_only: bool, original_filename: str | None) -> str:
+    """How an item is named in lists: its file's name, or that it is a description only."""
+    if description_only:
+        return "Description only"
+    return original_filename or f"evidence-{evidence_id}"
+
+
 class Evidence(Base):
     __tablename__ = "evidence"
     __table_args__ = (
@@ -75,9 +82,7 @@ class Evidence(Base):
 
     @property
     def label(self) -> str:
-        if self.description_only:
-            return "Description only"
-        return self.original_filename or f"evidence-{self.id}"
+        return evidence_label(self.id, self.description_only, self.original_filename)
 
 
 class EvidenceBundle(Base):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from advocate.extensions import db
 from advocate.models import PLATFORMS, AuditEvent, Case, Evidence, Incident, User
 from advocate.models.base import utcnow
+from advocate.models.evidence import evidence_label
 from advocate.models.records import PLATFORM_ALIASES
 from advocate.services import (
     audit,
@@ -33,7 +34,7 @@ from advocate.services import (
     timeline,
 )
 from advocate.services.errors import NotFound, ValidationFailed
-from advocate.services.statements import built_once
+from advocate.services.statements import plain_rows
 
 CLOCK_SLACK = timedelta(minutes=5)
 CUSTODY_LIMIT = 200
@@ -266,20 +267,39 @@ def list_evidence(case: Case, limit: int | None = None) -> list[Evidence]:
     return list(db.session.execute(statement).scalars())
 
 
-def latest_evidence(case: Case, limit: int) -> tuple[list[Evidence], int]:
+@dataclass(frozen=True, slots=True)
+class EvidenceLine:
+    """An item as the case page's panel lists it (plain columns: nothing decrypted)."""
+
+    id: int
+    description_only: bool
+    original_filename: str | None
+    uploaded_at: datetime
+
+    @property
+    def label(self) -> str:
+        return evidence_label(self.id, self.description_only, self.original_filename)
+
+
+_LATEST_EVIDENCE = (
+    select(
+        Evidence.id,
+        Evidence.description_only,
+        Evidence.original_filename,
+        Evidence.uploaded_at,
+        func.count().over(),
+    )
+    .where(Evidence.case_id == bindparam("case_id"))
+    .order_by(Evidence.uploaded_at.desc(), Evidence.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def latest_evidence(case: Case, limit: int) -> tuple[list[EvidenceLine], int]:
     """The newest few items and how many the case holds, in one statement (the count rides
     along as a window over the same rows)."""
-    statement = built_once(
-        ("evidence.latest", limit),
-        lambda: (
-            select(Evidence, func.count().over())
-            .where(Evidence.case_id == bindparam("case_id"))
-            .order_by(Evidence.uploaded_at.desc(), Evidence.id.desc())
-            .limit(limit)
-        ),
-    )
-    rows = db.session.execute(statement, {"case_id": case.id}).all()
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+    rows = plain_rows(_LATEST_EVIDENCE, {"case_id": case.id, "limit": limit}).all()
+    return [EvidenceLine(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
 
 
 def record_view(item: Evidence, *, by: User) -> None:

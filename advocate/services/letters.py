@@ -17,13 +17,13 @@ from typing import Any
 
 import jinja2
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from advocate.extensions import db
 from advocate.models import Case, Letter, User
 from advocate.models.base import utcnow
-from advocate.models.letters import SENT_HOW, SENT_HOW_LABELS
+from advocate.models.letters import LETTER_STATUS_LABELS, SENT_HOW, SENT_HOW_LABELS
 from advocate.services import (
     access,
     audit,
@@ -45,6 +45,7 @@ from advocate.services.letter_docx import render_docx
 from advocate.services.letter_facts import Recipient, gather, jurisdiction, oversight_body
 from advocate.services.letter_kinds import KINDS, TEMPLATE_KEYS, LetterKind
 from advocate.services.letter_pdf import render_pdf
+from advocate.services.statements import plain_rows
 
 BODY_LIMIT = 100_000
 MAX_REPLY_DAYS = 365
@@ -254,6 +255,47 @@ _LETTERS_OF_CASE = (  # built once: see services/statements.py
 
 def list_letters(case: Case) -> list[Letter]:
     return list(db.session.execute(_LETTERS_OF_CASE, {"case_id": case.id}).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class LetterLine:
+    """A letter as a list line shows it (the case page's panel)."""
+
+    id: int
+    status: str
+    subject: str
+    recipient_name: str
+    sent_on: date | None
+    finalised_at: datetime | None
+    created_at: datetime
+
+    @property
+    def status_label(self) -> str:
+        return LETTER_STATUS_LABELS.get(self.status, self.status)
+
+
+_LATEST_LETTERS = (  # the newest few with the case's count riding along, as plain columns
+    select(
+        Letter.id,
+        Letter.status,
+        Letter.subject,
+        Letter.recipient_name,
+        Letter.sent_on,
+        Letter.finalised_at,
+        Letter.created_at,
+        func.count().over(),
+    )
+    .where(Letter.case_id == bindparam("case_id"))
+    .order_by(Letter.created_at.desc(), Letter.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def latest_letters(case: Case, limit: int) -> tuple[list[LetterLine], int]:
+    """The newest ``limit`` letters and how many the case holds: a case with hundreds of
+    letters costs its page what a case with a few does."""
+    rows = plain_rows(_LATEST_LETTERS, {"case_id": case.id, "limit": limit}).all()
+    return [LetterLine(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
 
 
 def get_letter(case: Case, letter_id: int) -> Letter:

@@ -116,8 +116,8 @@ class EmailForm(FlaskForm):
 
 
 def _load_panel(case: Case) -> dict[str, Any]:
-    rows = letters.list_letters(case)
-    return {"case": case, "letters": rows[:8], "more": max(0, len(rows) - 8)}
+    newest, total = letters.latest_letters(case, limit=8)
+    return {"case": case, "letters": newest, "more": total - len(newest)}
 
 
 case_panels.register("letters", "letters/_panel.html", 30, _load_panel)

@@ -138,6 +138,23 @@ def test_the_case_page_lists_letters_with_a_way_to_write_one(client, logged_in, 
     assert "Letter drafted: Request to escalate to the cybercrime squad" in html  # timeline
 
 
+def test_the_case_pages_panel_shows_the_newest_eight_letters_and_how_many_more(
+    client, logged_in, app
+):
+    import re
+
+    me = logged_in("caseworker")
+    case = letter_ready_case(app, me.id)
+    for n in range(10):
+        _write_draft(client, case["id"], "cybercrime_squad", recipient_name=f"Officer {n:02}")
+    html = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    panel = html[
+        html.index('id="letters-h"') : html.index("</section>", html.index('id="letters-h"'))
+    ]
+    assert re.findall(r"To Officer (\d\d)", panel) == [f"{n:02}" for n in range(9, 1, -1)]
+    assert "All letters (2 more)" in panel
+
+
 def test_recording_it_as_sent_shows_the_reply_deadline(client, logged_in, app, time_machine):
     time_machine.move_to("2026-11-20T10:00:00+11:00")
     me = logged_in("caseworker")

@@ -23,7 +23,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from advocate.extensions import db
 from advocate.models import (
@@ -126,56 +126,53 @@ _PERPETRATORS = (
     .order_by(Perpetrator.case_id, Perpetrator.id)
 )
 _WITH_REFERENCES = select(ReferenceNumber.case_id).where(ReferenceNumber.case_id.in_(_IDS))
-# What two or more member cases hold: a network reads only their holders' rows, so a case
-# with hundreds of identifiers of its own costs the page nothing (they were each read and
-# grouped in Python).
-_SHARED_IDENTIFIER_KEYS = (
-    select(Identifier.match_kind, Identifier.blind_index)
-    .where(Identifier.case_id.in_(_IDS), Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)))
-    .group_by(Identifier.match_kind, Identifier.blind_index)
-    .having(func.count(distinct(Identifier.case_id)) > 1)
-    .subquery()
-)
-_SHARED_REFERENCE_KEYS = (
-    select(ReferenceNumber.kind, ReferenceNumber.normalised)
-    .where(ReferenceNumber.case_id.in_(_IDS))
-    .group_by(ReferenceNumber.kind, ReferenceNumber.normalised)
-    .having(func.count(distinct(ReferenceNumber.case_id)) > 1)
-    .subquery()
-)
+
+
+def _held_by_two_or_more(
+    case_id: InstrumentedAttribute[int],
+    keys: tuple[InstrumentedAttribute[str], ...],
+    shown: tuple[Any, ...],  # the columns to read
+    *conditions: ColumnElement[bool],
+) -> Select[Any]:
+    """The rows of member cases whose ``keys`` two or more member cases hold (grouped in
+    SQL): a network reads only the holders of shared values, so a case with hundreds of
+    identifiers of its own costs the page nothing (each was read and grouped in Python)."""
+    held = (
+        select(*keys)
+        .where(case_id.in_(_IDS), *conditions)
+        .group_by(*keys)
+        .having(func.count(distinct(case_id)) > 1)
+        .subquery()
+    )
+    return (
+        select(*shown)
+        .join(held, and_(*(key == held.c[key.key] for key in keys)))
+        .where(case_id.in_(_IDS))
+    )
+
+
 # The value still sealed (its ciphertext): _joins opens one per shared identifier shown, not
 # every holder's copy.
-_SHARED_IDENTIFIERS = (
-    select(
+_SHARED_IDENTIFIERS = _held_by_two_or_more(
+    Identifier.case_id,
+    (Identifier.match_kind, Identifier.blind_index),
+    (
         Identifier.case_id,
         Identifier.match_kind,
         Identifier.blind_index,
         type_coerce(Identifier.normalised, LargeBinary).label("sealed"),
-    )
-    .join(
-        _SHARED_IDENTIFIER_KEYS,
-        and_(
-            Identifier.match_kind == _SHARED_IDENTIFIER_KEYS.c.match_kind,
-            Identifier.blind_index == _SHARED_IDENTIFIER_KEYS.c.blind_index,
-        ),
-    )
-    .where(Identifier.case_id.in_(_IDS))
+    ),
+    Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)),
 )
-_SHARED_REFERENCES = (
-    select(
+_SHARED_REFERENCES = _held_by_two_or_more(
+    ReferenceNumber.case_id,
+    (ReferenceNumber.kind, ReferenceNumber.normalised),
+    (
         ReferenceNumber.case_id,
         ReferenceNumber.kind,
         ReferenceNumber.normalised,
         ReferenceNumber.value,
-    )
-    .join(
-        _SHARED_REFERENCE_KEYS,
-        and_(
-            ReferenceNumber.kind == _SHARED_REFERENCE_KEYS.c.kind,
-            ReferenceNumber.normalised == _SHARED_REFERENCE_KEYS.c.normalised,
-        ),
-    )
-    .where(ReferenceNumber.case_id.in_(_IDS))
+    ),
 )
 
 

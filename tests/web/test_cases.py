@@ -157,6 +157,30 @@ def test_incident_edit_keeps_the_earlier_text(client, logged_in, app):
     assert "Client checked the time" in page
 
 
+def _colleague_saves(case_id: int, colleague_id: int) -> None:
+    """A colleague saves a new summary over version 1 (in the caller's transaction)."""
+    from advocate.extensions import db
+    from advocate.models import Case, User
+    from advocate.services import cases
+
+    stored = db.session.get(Case, case_id)
+    cases.update_case(
+        stored, {"summary": "Changed by a colleague"}, 1, by=db.session.get(User, colleague_id)
+    )
+
+
+def _my_edit_of_version_1(token: str) -> dict[str, Any]:
+    return {
+        "csrf_token": token,
+        "version": "1",
+        "summary": "My edit",
+        "harm_types": ["threats"],
+        "state": "NSW",
+        "perpetrator_country": "AU",
+        "status": "open",
+    }
+
+
 def test_stale_edit_is_409_showing_what_changed(client, logged_in, app, make_user):
     me = logged_in("caseworker")
     case = make_case(app, me.id)
@@ -164,27 +188,11 @@ def test_stale_edit_is_409_showing_what_changed(client, logged_in, app, make_use
     token = csrf_token(client, edit_url)
     # Someone else saves first.
     from advocate.extensions import db
-    from advocate.models import Case, User
-    from advocate.services import cases
 
     with app.app_context():
-        stored = db.session.get(Case, case["id"])
-        cases.update_case(
-            stored, {"summary": "Changed by a colleague"}, 1, by=db.session.get(User, me.id)
-        )
+        _colleague_saves(case["id"], me.id)
         db.session.commit()
-    response = client.post(
-        edit_url,
-        data={
-            "csrf_token": token,
-            "version": "1",
-            "summary": "My edit",
-            "harm_types": ["threats"],
-            "state": "NSW",
-            "perpetrator_country": "AU",
-            "status": "open",
-        },
-    )
+    response = client.post(edit_url, data=_my_edit_of_version_1(token))
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Changed by a colleague" in page and "My edit" in page
@@ -199,30 +207,13 @@ def test_an_edit_saved_while_a_colleagues_edit_commits_is_409_not_an_error(clien
     edit_url = f"/cases/{case['id']}/edit"
     token = csrf_token(client, edit_url)
     from advocate.extensions import db
-    from advocate.models import Case, User
-    from advocate.services import cases
+    from advocate.models import Case
 
-    def colleague_saves() -> None:
-        stored = db.session.get(Case, case["id"])
-        cases.update_case(
-            stored, {"summary": "Changed by a colleague"}, 1, by=db.session.get(User, me.id)
-        )
-
-    def i_save() -> Any:
-        return client.post(
-            edit_url,
-            data={
-                "csrf_token": token,
-                "version": "1",
-                "summary": "My edit",
-                "harm_types": ["threats"],
-                "state": "NSW",
-                "perpetrator_country": "AU",
-                "status": "open",
-            },
-        )
-
-    response = second_while_first_uncommitted(app, colleague_saves, i_save)
+    response = second_while_first_uncommitted(
+        app,
+        lambda: _colleague_saves(case["id"], me.id),
+        lambda: client.post(edit_url, data=_my_edit_of_version_1(token)),
+    )
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Someone else changed this case since you opened it" in page

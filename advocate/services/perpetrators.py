@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Executable, Select, bindparam, select
+from sqlalchemy import Executable, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from advocate.extensions import db
@@ -233,6 +233,46 @@ def add_identifier(
 def list_identifiers(case: Case) -> list[Identifier]:
     list_perpetrators(case)  # read once a request; each identifier's profile resolves from it
     return list(db.session.execute(_IDENTIFIERS_OF_CASE, {"case_id": case.id}).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierLine:
+    """An identifier as the case page's panel lists it."""
+
+    id: int
+    kind: str
+    platform: str
+    value: str
+    match_kind: str
+    parse_ok: bool
+
+    @property
+    def kind_label(self) -> str:
+        return IDENTIFIER_LABELS.get(self.kind, self.kind)
+
+
+_FIRST_IDENTIFIERS = (  # in the order recorded, with the case's count riding along
+    select(
+        Identifier.id,
+        Identifier.kind,
+        Identifier.platform,
+        Identifier.value,
+        Identifier.match_kind,
+        Identifier.parse_ok,
+        func.count().over(),
+    )
+    .where(Identifier.case_id == bindparam("case_id"))
+    .order_by(Identifier.id)
+    .limit(bindparam("limit"))
+)
+
+
+def first_identifiers(case: Case, limit: int) -> tuple[list[IdentifierLine], int]:
+    """The first ``limit`` identifiers recorded on the case and how many it holds: a case
+    with hundreds of a perpetrator's accounts costs its page what a case with a few does
+    (the profile page lists them all)."""
+    rows = plain_rows(_FIRST_IDENTIFIERS, {"case_id": case.id, "limit": limit}).all()
+    return [IdentifierLine(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
 
 
 @dataclass(frozen=True)

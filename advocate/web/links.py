@@ -80,13 +80,18 @@ def _identifier_form(case: Case, **kwargs: Any) -> IdentifierForm:
     return form
 
 
+PANEL_IDENTIFIERS = 20
+
+
 def _panel(case: Case) -> dict[str, Any]:
     """What the Linked matters panel on the case page needs (a fixed number of queries)."""
+    identifiers, total = perpetrators.first_identifiers(case, limit=PANEL_IDENTIFIERS)
     return {
         "case": case,
         "links": linking.links_for_case(case, current_user),
         "hints": perpetrators.name_hints(case, current_user),
-        "identifiers": perpetrators.list_identifiers(case),
+        "identifiers": identifiers,
+        "more_identifiers": total - len(identifiers),
         "matter_id": linking.matter_id_for_case(case.id),
         "identifier_form": _identifier_form(case, back="case"),
         "is_panel": True,

@@ -298,3 +298,27 @@ def test_the_network_reads_only_what_the_cases_share(app, client, make_user):
     page = client.get(matter_url).get_data(as_text=True)
     assert "email address: perp@example.org" in page
     assert "only_mine" not in page
+
+
+def test_the_case_page_lists_the_first_twenty_identifiers_and_the_profile_page_all(
+    app, client, logged_in
+):
+    """A perpetrator with many accounts: the case page stays the same size, and says where
+    the rest are."""
+    from advocate.services import perpetrators
+
+    me = logged_in("caseworker")
+    case = make_case(app, me.id)
+    with app.app_context():
+        stored = db.session.get(Case, case["id"])
+        owner = db.session.get(User, me.id)
+        for n in range(23):
+            perpetrators.add_identifier(
+                stored, kind="handle", value=f"@sock_{n:02}", platform="instagram", by=owner
+            )
+        db.session.commit()
+    panel = links_panel(client.get(f"/cases/{case['id']}").get_data(as_text=True))
+    assert re.findall(r"@sock_(\d\d)", panel) == [f"{n:02}" for n in range(20)]
+    assert "and 3 more: all of them on the" in panel
+    profile = client.get(f"/cases/{case['id']}/perpetrators").get_data(as_text=True)
+    assert len(set(re.findall(r"sock_(\d\d)", profile))) == 23

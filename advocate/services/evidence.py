@@ -34,7 +34,7 @@ from advocate.services import (
     timeline,
 )
 from advocate.services.errors import NotFound, ValidationFailed
-from advocate.services.statements import plain_rows
+from advocate.services.statements import lines_and_count
 
 CLOCK_SLACK = timedelta(minutes=5)
 CUSTODY_LIMIT = 200
@@ -298,8 +298,7 @@ _LATEST_EVIDENCE = (
 def latest_evidence(case: Case, limit: int) -> tuple[list[EvidenceLine], int]:
     """The newest few items and how many the case holds, in one statement (the count rides
     along as a window over the same rows)."""
-    rows = plain_rows(_LATEST_EVIDENCE, {"case_id": case.id, "limit": limit}).all()
-    return [EvidenceLine(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
+    return lines_and_count(_LATEST_EVIDENCE, {"case_id": case.id, "limit": limit}, EvidenceLine)
 
 
 def record_view(item: Evidence, *, by: User) -> None:

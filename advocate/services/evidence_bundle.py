@@ -94,7 +94,7 @@ def matter_scope(matter_id: int, viewer: User | None) -> Scope:
     """The member cases of a linked matter that ``viewer`` may open; NotFound when none."""
     if viewer is None:
         raise NotFound("No such linked matter.")
-    matter_id, member_ids, visible = matters.get_matter(matter_id, viewer)
+    member_ids, visible = matters.get_matter(matter_id, viewer)
     cases = db.session.execute(
         access.visible_cases(viewer).where(Case.id.in_(visible)).order_by(Case.id)
     ).scalars()

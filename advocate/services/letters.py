@@ -45,7 +45,7 @@ from advocate.services.letter_docx import render_docx
 from advocate.services.letter_facts import Recipient, gather, jurisdiction, oversight_body
 from advocate.services.letter_kinds import KINDS, TEMPLATE_KEYS, LetterKind
 from advocate.services.letter_pdf import render_pdf
-from advocate.services.statements import plain_rows
+from advocate.services.statements import lines_and_count
 
 BODY_LIMIT = 100_000
 MAX_REPLY_DAYS = 365
@@ -294,8 +294,7 @@ _LATEST_LETTERS = (  # the newest few with the case's count riding along, as pla
 def latest_letters(case: Case, limit: int) -> tuple[list[LetterLine], int]:
     """The newest ``limit`` letters and how many the case holds: a case with hundreds of
     letters costs its page what a case with a few does."""
-    rows = plain_rows(_LATEST_LETTERS, {"case_id": case.id, "limit": limit}).all()
-    return [LetterLine(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
+    return lines_and_count(_LATEST_LETTERS, {"case_id": case.id, "limit": limit}, LetterLine)
 
 
 def get_letter(case: Case, letter_id: int) -> Letter:

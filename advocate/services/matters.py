@@ -41,7 +41,7 @@ from advocate.services import keyset, linking
 from advocate.services.access import case_visibility
 from advocate.services.crypto import field_cipher
 from advocate.services.errors import NotFound
-from advocate.services.statements import built_once, plain_rows
+from advocate.services.statements import built_once, lines_and_count, plain_rows
 from advocate.services.statements import viewer as viewer_key
 
 TIMELINE_PAGE = 50
@@ -185,8 +185,8 @@ def _members_of(viewer: User) -> Select[int, bool]:
     )
 
 
-def get_matter(matter_id: int, viewer: User) -> tuple[int, list[int], set[int]]:
-    """The matter's id, its member case ids, and those the viewer may open; NotFound if none.
+def get_matter(matter_id: int, viewer: User) -> tuple[list[int], set[int]]:
+    """The matter's member case ids, and those the viewer may open; NotFound if none.
 
     One statement: each member with whether the viewer may open it (the matter, its members
     and the openable ones took three)."""
@@ -198,7 +198,7 @@ def get_matter(matter_id: int, viewer: User) -> tuple[int, list[int], set[int]]:
     visible = {row.case_id for row in members if row.visible}
     if not visible:
         raise NotFound("No such linked matter.")
-    return matter_id, member_ids, visible
+    return member_ids, visible
 
 
 _INCIDENTS_COUNTED = select(func.count(Incident.id)).where(Incident.case_id.in_(_IDS))
@@ -244,9 +244,9 @@ def _incident_page(
         params["at"], params["after_id"] = after
     later_only = after is not None
     statement = built_once(("matters.incidents", later_only), lambda: _incidents(later_only))
-    result = plain_rows(statement, params).all()
-    rows = [IncidentLine(*row[:-1]) for row in result]
-    total = result[0][-1] if result else plain_rows(_INCIDENTS_COUNTED, params).scalar_one()
+    rows, total = lines_and_count(statement, params, IncidentLine)
+    if not rows:  # an empty page carries no count
+        total = plain_rows(_INCIDENTS_COUNTED, params).scalar_one()
     later = None
     if len(rows) > TIMELINE_PAGE:
         rows = rows[:TIMELINE_PAGE]
@@ -255,7 +255,7 @@ def _incident_page(
 
 
 def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> MatterView:
-    matter_id, member_ids, visible = get_matter(matter_id, viewer)
+    member_ids, visible = get_matter(matter_id, viewer)
     opened = {"ids": sorted(visible)}
     cases = list(db.session.execute(_CASES, opened).scalars())
     perpetrators = list(db.session.execute(_PERPETRATORS, opened).scalars())

@@ -33,7 +33,7 @@ from advocate.services.identifiers import (
     normalise,
 )
 from advocate.services.inserts import ignoring_duplicates
-from advocate.services.statements import built_once, plain_rows
+from advocate.services.statements import built_once, lines_and_count, plain_rows
 from advocate.services.statements import viewer as viewer_key
 
 MAX_VALUE = 2000
@@ -271,8 +271,8 @@ def first_identifiers(case: Case, limit: int) -> tuple[list[IdentifierLine], int
     """The first ``limit`` identifiers recorded on the case and how many it holds: a case
     with hundreds of a perpetrator's accounts costs its page what a case with a few does
     (the profile page lists them all)."""
-    rows = plain_rows(_FIRST_IDENTIFIERS, {"case_id": case.id, "limit": limit}).all()
-    return [IdentifierLine(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
+    params = {"case_id": case.id, "limit": limit}
+    return lines_and_count(_FIRST_IDENTIFIERS, params, IdentifierLine)
 
 
 @dataclass(frozen=True)

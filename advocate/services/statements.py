@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from advocate.models import User
 
 Built = TypeVar("Built")
+Line = TypeVar("Line")
 
 _LIMIT = 5000  # a bound on memory, not a tuning knob: past it everything is built afresh
 _built: dict[Hashable, object] = {}
@@ -55,3 +56,12 @@ def plain_rows(
     rows that are not objects, and costs ~0.1 ms a statement; a case page runs several.
     Encrypted columns are still decrypted: that is the column's type, not the ORM."""
     return db.session.connection().execute(statement, params)
+
+
+def lines_and_count(
+    statement: Executable, params: Mapping[str, Any], line: Callable[..., Line]
+) -> tuple[list[Line], int]:
+    """A page of plain rows whose last column is a count riding along (a window, or a scalar
+    subquery): each row but that column made into ``line``, and the count (0 with no row)."""
+    rows = plain_rows(statement, params).all()
+    return [line(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)

@@ -12,7 +12,7 @@ from advocate.extensions import db
 from advocate.models import Case, TimelineEntry, User
 from advocate.models.base import utcnow
 from advocate.services import keyset
-from advocate.services.statements import built_once, plain_rows
+from advocate.services.statements import built_once, lines_and_count, plain_rows
 
 KINDS = {
     "case": "Case",
@@ -96,14 +96,9 @@ def page(
         params["before_at"], params["before_id"] = before
     shape = (per_page, bool(kinds), before is not None)
     entries, counted = built_once(("timeline.page", *shape), lambda: _statements(*shape))
-    result = plain_rows(entries, params).all()
-    rows = [Line(*row[:-1]) for row in result]
+    rows, total = lines_and_count(entries, params, Line)
     # An empty page carries no count: on the first, that means no entry; past the end, ask.
-    if result:
-        total = result[0][-1]
-    elif before is None:
-        total = 0
-    else:
+    if not rows and before is not None:
         total = plain_rows(counted, params).scalar_one()
     next_cursor = None
     if len(rows) > per_page:

@@ -272,21 +272,34 @@ def test_the_network_names_a_shared_value_only_for_a_case_you_may_open_and_opens
     assert ("email address", members) in unseen
 
 
+def _add_handles(app, case_id: int, user_id: int, handles: list[str]) -> None:
+    """Record each Instagram handle on the case, through the service, as that user."""
+    from advocate.services import perpetrators
+
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        owner = db.session.get(User, user_id)
+        for handle in handles:
+            perpetrators.add_identifier(
+                case, kind="handle", value=handle, platform="instagram", by=owner
+            )
+        db.session.commit()
+
+
 def test_the_network_reads_only_what_the_cases_share(app, client, make_user):
     """A member case with many identifiers and reference numbers of its own: the network reads
     the holders of shared values only, so the page costs the same however many a case has."""
-    from advocate.services import matters, perpetrators, references
+    from advocate.services import matters, references
 
     alice, _bob, _boss, mine, theirs, matter_url = _linked_pair(app, client, make_user)
     members = [mine["id"], theirs["id"]]
+    _add_handles(app, mine["id"], alice.id, [f"@only_mine_{n}" for n in range(12)])
     with app.app_context():
         case = db.session.get(Case, mine["id"])
-        owner = db.session.get(User, alice.id)
         for n in range(12):
-            perpetrators.add_identifier(
-                case, kind="handle", value=f"@only_mine_{n}", platform="instagram", by=owner
+            references.add_reference(
+                case, kind="police_event", value=f"E9{n:03}", by=db.session.get(User, alice.id)
             )
-            references.add_reference(case, kind="police_event", value=f"E9{n:03}", by=owner)
         db.session.commit()
         ids = {"ids": members}
         identifiers = db.session.execute(matters._SHARED_IDENTIFIERS, ids).all()
@@ -305,18 +318,9 @@ def test_the_case_page_lists_the_first_twenty_identifiers_and_the_profile_page_a
 ):
     """A perpetrator with many accounts: the case page stays the same size, and says where
     the rest are."""
-    from advocate.services import perpetrators
-
     me = logged_in("caseworker")
     case = make_case(app, me.id)
-    with app.app_context():
-        stored = db.session.get(Case, case["id"])
-        owner = db.session.get(User, me.id)
-        for n in range(23):
-            perpetrators.add_identifier(
-                stored, kind="handle", value=f"@sock_{n:02}", platform="instagram", by=owner
-            )
-        db.session.commit()
+    _add_handles(app, case["id"], me.id, [f"@sock_{n:02}" for n in range(23)])
     panel = links_panel(client.get(f"/cases/{case['id']}").get_data(as_text=True))
     assert re.findall(r"@sock_(\d\d)", panel) == [f"{n:02}" for n in range(20)]
     assert "and 3 more: all of them on the" in panel

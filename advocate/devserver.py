@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 
 def main() -> int:
@@ -38,8 +40,6 @@ def main() -> int:
             env=env,
         ),
     ]
-    print(f"\n  Advocate is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n", flush=True)
-
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -48,6 +48,9 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    if _listening(children[0], int(port), lambda: stopping):
+        address = f"http://127.0.0.1:{port}/"
+        print(f"\n  Advocate is running at {address}  (Ctrl-C stops it)\n", flush=True)
     while not stopping and all(child.poll() is None for child in children):
         time.sleep(0.3)
     for child in children:
@@ -61,6 +64,21 @@ def main() -> int:
             child.kill()
     print("Advocate stopped.")
     return 0 if stopping else 1
+
+
+def _listening(
+    web: subprocess.Popen[bytes], port: int, stopping: Callable[[], bool], within: float = 120.0
+) -> bool:
+    """Wait until the web server accepts connections, so the address printed works when
+    it is printed (a cold first start takes a few seconds); False if it exited first."""
+    deadline = time.monotonic() + within
+    while web.poll() is None and not stopping() and time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return web.poll() is None
 
 
 if __name__ == "__main__":

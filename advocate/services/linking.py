@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     Date,
     Executable,
     Integer,
+    Row,
     bindparam,
     delete,
     exists,
+    func,
     insert,
     or_,
     select,
@@ -195,11 +197,11 @@ def _visible_ids(user: User | None, case_ids: Iterable[int]) -> set[int]:
     )
 
 
-def _links_of(viewer: User) -> Executable:
+def _links_of(viewer: User, *, paged: bool = False) -> Executable:
     link = LinkSuggestion
     this = bindparam("case_id", type_=Integer)
     other_id = case_expression((link.case_a_id == this, link.case_b_id), else_=link.case_a_id)
-    return (
+    statement = (
         select(
             link.id,
             link.matched_on,
@@ -215,12 +217,39 @@ def _links_of(viewer: User) -> Executable:
         .join(Case, Case.id == other_id)
         .join(User, User.id == Case.owner_id)
         .where(or_(link.case_a_id == this, link.case_b_id == this))
-        .order_by(link.created_at.desc(), link.id.desc())
+    )
+    if not paged:
+        return statement.order_by(link.created_at.desc(), link.id.desc())
+    # Suggestions first: each waits on someone's decision. The count rides along.
+    waiting_first = case_expression((link.status == "suggested", 0), else_=1)
+    return (
+        statement.add_columns(func.count().over().label("total"))
+        .order_by(waiting_first, link.created_at.desc(), link.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _link_view(case: Case, viewer: User, row: Row[Any]) -> LinkView:
+    return LinkView(
+        id=row.id,
+        case_id=case.id,
+        other_case_reference=row.reference,
+        other_case_id=row.other_id if row.visible else None,
+        other_case_visible=bool(row.visible),
+        matched_on=row.matched_on,
+        matched_on_label=matched_on_label(row.matched_on),
+        status=row.status,
+        contact=Contact(row.name, row.email),
+        can_decide=viewer.sees_every_case or bool(row.visible),
+        created_at=row.created_at,
+        decided_at=row.decided_at,
     )
 
 
 def links_for_case(case: Case, viewer: User) -> list[LinkView]:
-    """Every link of a case the viewer has opened (the caller loaded it through access).
+    """Every link of a case the viewer has opened (the caller loaded it through access),
+    newest first: the API's list.
 
     One statement of plain columns: each link with the other case's reference, its
     caseworker and whether the viewer may open it (three statements and whole rows before).
@@ -229,23 +258,21 @@ def links_for_case(case: Case, viewer: User) -> list[LinkView]:
         built_once(("linking.links_for_case", viewer_key(viewer)), lambda: _links_of(viewer)),
         {"case_id": case.id},
     )
-    return [
-        LinkView(
-            id=row.id,
-            case_id=case.id,
-            other_case_reference=row.reference,
-            other_case_id=row.other_id if row.visible else None,
-            other_case_visible=bool(row.visible),
-            matched_on=row.matched_on,
-            matched_on_label=matched_on_label(row.matched_on),
-            status=row.status,
-            contact=Contact(row.name, row.email),
-            can_decide=viewer.sees_every_case or bool(row.visible),
-            created_at=row.created_at,
-            decided_at=row.decided_at,
-        )
-        for row in rows
-    ]
+    return [_link_view(case, viewer, row) for row in rows]
+
+
+def links_page(
+    case: Case, viewer: User, *, page: int = 1, per_page: int = 20
+) -> tuple[list[LinkView], int]:
+    """One page of a case's links, those awaiting a decision first, then the newest; and how
+    many the case has. A perpetrator harassing hundreds of clients gives each of their cases
+    hundreds of links: the case page shows the first few, the case's links page them all."""
+    statement = built_once(
+        ("linking.links_page", viewer_key(viewer)), lambda: _links_of(viewer, paged=True)
+    )
+    params = {"case_id": case.id, "limit": per_page, "offset": (max(page, 1) - 1) * per_page}
+    rows = plain_rows(statement, params).all()
+    return [_link_view(case, viewer, row) for row in rows], (rows[0].total if rows else 0)
 
 
 # --- deciding ------------------------------------------------------------------------------
@@ -497,6 +524,7 @@ __all__ = [
     "decide",
     "get_link",
     "links_for_case",
+    "links_page",
     "matter_case_ids",
     "matter_id_for_case",
     "suggest",

@@ -310,18 +310,24 @@ def _hints_for(viewer: User) -> Executable:
         .join(Case, Case.id == theirs.case_id)
         .join(User, User.id == Case.owner_id)
         .where(mine.case_id == bindparam("case_id"), mine.match_kind == "name")
-        .order_by(Case.id)
+        .add_columns(func.count().over().label("total"))
+        .order_by(Case.id, mine.normalised)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
 
 
-def name_hints(case: Case, viewer: User) -> list[NameHint]:
-    """Names on this case also recorded on other cases, with whom to ask about each: one
-    statement of plain columns (it was three, loading whole cases and their owners)."""
+def name_hints(
+    case: Case, viewer: User, *, page: int = 1, per_page: int = 10
+) -> tuple[list[NameHint], int]:
+    """One page of the names on this case also recorded on other cases, with whom to ask
+    about each, and how many there are: one statement of plain columns. A common name can
+    be on hundreds of cases; the case page shows the first few, the case's links page all."""
     rows = plain_rows(
         built_once(("perpetrators.name_hints", viewer_key(viewer)), lambda: _hints_for(viewer)),
-        {"case_id": case.id},
-    )
-    return [
+        {"case_id": case.id, "limit": per_page, "offset": (max(page, 1) - 1) * per_page},
+    ).all()
+    hints = [
         NameHint(
             name=row.normalised,
             other_case_reference=row.reference,
@@ -331,3 +337,4 @@ def name_hints(case: Case, viewer: User) -> list[NameHint]:
         )
         for row in rows
     ]
+    return hints, (rows[0].total if rows else 0)

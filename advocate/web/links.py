@@ -30,6 +30,7 @@ from advocate.web.cases import COUNTRY_LABELS
 from advocate.web.evidence import bundle_progress_page, send_bundle, start_bundle
 from advocate.web.fields import SelectField
 from advocate.web.forms import ActionForm, attach_errors
+from advocate.web.pager import page_number, pager
 from advocate.web.records import PLATFORM_CHOICES
 
 bp = Blueprint("links", __name__)
@@ -67,9 +68,11 @@ class PerpetratorForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    """CSRF token, and the case page to return to."""
+    """CSRF token, the case the decision was made from, and whether to return to its links
+    page (``back="links"``) rather than its case page."""
 
     case_id = HiddenField()
+    back = HiddenField()
 
 
 def _identifier_form(case: Case, **kwargs: Any) -> IdentifierForm:
@@ -81,15 +84,23 @@ def _identifier_form(case: Case, **kwargs: Any) -> IdentifierForm:
 
 
 PANEL_IDENTIFIERS = 20
+PANEL_LINKS = 20
+PANEL_HINTS = 10
+LINKS_PER_PAGE = 50
 
 
 def _panel(case: Case) -> dict[str, Any]:
-    """What the Linked matters panel on the case page needs (a fixed number of queries)."""
+    """What the Linked matters panel on the case page needs: a fixed number of queries, and
+    the first few of each list, however many the case holds."""
     identifiers, total = perpetrators.first_identifiers(case, limit=PANEL_IDENTIFIERS)
+    links, all_links = linking.links_page(case, current_user, per_page=PANEL_LINKS)
+    hints, all_hints = perpetrators.name_hints(case, current_user, per_page=PANEL_HINTS)
     return {
         "case": case,
-        "links": linking.links_for_case(case, current_user),
-        "hints": perpetrators.name_hints(case, current_user),
+        "links": links,
+        "more_links": all_links - len(links),
+        "hints": hints,
+        "more_hints": all_hints - len(hints),
         "identifiers": identifiers,
         "more_identifiers": total - len(identifiers),
         "matter_id": linking.matter_id_for_case(case.id),
@@ -122,6 +133,31 @@ def _perpetrators_page(
 @bp.route("/cases/<int:case_id>/perpetrators")
 def case_perpetrators(case_id: int) -> ResponseReturnValue:
     return _perpetrators_page(access.get_case(case_id, current_user))
+
+
+@bp.route("/cases/<int:case_id>/links")
+def case_links(case_id: int) -> ResponseReturnValue:
+    """Every link and name hint of a case, a page of each at a time."""
+    case = access.get_case(case_id, current_user)
+    page, hints_page = page_number("page"), page_number("hints_page")
+    links, all_links = linking.links_page(case, current_user, page=page, per_page=LINKS_PER_PAGE)
+    hints, all_hints = perpetrators.name_hints(
+        case, current_user, page=hints_page, per_page=LINKS_PER_PAGE
+    )
+
+    def url(links_at: int, hints_at: int) -> str:
+        return url_for("links.case_links", case_id=case.id, page=links_at, hints_page=hints_at)
+
+    return render_template(
+        "links/case_links.html",
+        case=case,
+        links=links,
+        link_count=all_links,
+        links_pager=pager(all_links, page, LINKS_PER_PAGE, lambda n: url(n, hints_page)),
+        hints=hints,
+        hint_count=all_hints,
+        hints_pager=pager(all_hints, hints_page, LINKS_PER_PAGE, lambda n: url(page, n)),
+    )
 
 
 @bp.route("/cases/<int:case_id>/identifiers", methods=["POST"])
@@ -223,6 +259,8 @@ def _decide(link_id: int, decision: str) -> ResponseReturnValue:
     except ValueError:
         back = 0
     if back in (link.case_a_id, link.case_b_id):
+        if form.back.data == "links":
+            return redirect(url_for("links.case_links", case_id=back))
         return redirect(url_for("cases.show", case_id=back) + "#links")
     matter_id = linking.matter_id_for_case(link.case_a_id)
     if matter_id is not None:

@@ -113,8 +113,9 @@ def test_names_and_unparsed_values_never_raise_a_suggestion(app, world):
     assert links(app) == []
     with app.app_context():
         case = db.session.get(Case, a["id"])
-        hints = perpetrators.name_hints(case, db.session.get(User, world["alice"].id))
-        supervisors = perpetrators.name_hints(case, db.session.get(User, world["boss"].id))
+        hints, total = perpetrators.name_hints(case, db.session.get(User, world["alice"].id))
+        supervisors, _ = perpetrators.name_hints(case, db.session.get(User, world["boss"].id))
+    assert total == 1
     assert [(h.name, h.other_case_reference, h.other_case_visible) for h in hints] == [
         ("john smith", b["reference"], False)
     ]

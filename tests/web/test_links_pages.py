@@ -326,3 +326,102 @@ def test_the_case_page_lists_the_first_twenty_identifiers_and_the_profile_page_a
     assert "and 3 more: all of them on the" in panel
     profile = client.get(f"/cases/{case['id']}/perpetrators").get_data(as_text=True)
     assert len(set(re.findall(r"sock_(\d\d)", profile))) == 23
+
+
+def _cases_sharing(app, owner_id: int, kind: str, value: str, how_many: int) -> list[dict]:
+    """``how_many`` cases of one caseworker, each recording the same identifier."""
+    from advocate.services import perpetrators
+
+    made = [make_case(app, owner_id, name=f"Other Client {n}") for n in range(how_many)]
+    with app.app_context():
+        owner = db.session.get(User, owner_id)
+        for other in made:
+            case = db.session.get(Case, other["id"])
+            platform = "instagram" if kind == "handle" else ""
+            perpetrators.add_identifier(case, kind=kind, value=value, platform=platform, by=owner)
+        db.session.commit()
+    return made
+
+
+def test_a_perpetrator_on_many_cases_the_case_page_shows_twenty_links_and_the_links_page_all(
+    app, client, make_user, monkeypatch
+):
+    """One perpetrator, 25 other clients: the case page shows the 20 links awaiting a decision
+    and where the rest are; the case's links page lists every link, a page at a time, and a
+    decision made there returns to it."""
+    from advocate.web import links as links_web
+
+    boss = make_user("supervisor")
+    others = _cases_sharing(app, boss.id, "handle", "@same_perp", 25)
+    mine = make_case(app, boss.id)
+    login(client, boss.email)
+    assert (
+        add_identifier(client, mine["id"], "handle", "@same_perp", "instagram").status_code == 302
+    )
+    # Three decided already (the oldest three others): they come after those still waiting.
+    with app.app_context():
+        from advocate.models.perpetrators import LinkSuggestion
+        from advocate.services import linking
+
+        decided = {others[n]["reference"] for n in range(3)}
+        for link in db.session.execute(db.select(LinkSuggestion)).scalars().all():
+            other_ids = {link.case_a_id, link.case_b_id} - {mine["id"]}
+            if {o["reference"] for o in others if o["id"] in other_ids} & decided:
+                linking.decide(link.id, "reject", by=db.session.get(User, boss.id))
+        db.session.commit()
+
+    panel = links_panel(client.get(f"/cases/{mine['id']}").get_data(as_text=True))
+    assert panel.count('class="link-item"') == 20
+    assert panel.count('data-link-status="suggested"') == 20
+    shown = {o["reference"] for o in others if o["reference"] in panel}
+    assert len(shown) == 20 and not decided & shown
+    assert "and 5 more: all of them on" in panel
+    assert f'href="/cases/{mine["id"]}/links"' in panel
+
+    monkeypatch.setattr(links_web, "LINKS_PER_PAGE", 10)
+    seen, statuses, url = [], [], f"/cases/{mine['id']}/links"
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        assert "25 in all" in page
+        statuses += re.findall(r'data-link-status="(\w+)"', page)
+        seen += re.findall(r'<li class="link-item".*?<strong>(?:<a [^>]*>)?([^<]+)<', page, re.S)
+        following = re.search(r'<a class="page-link" href="([^"]+)">Next</a>', page)
+        url = following.group(1).replace("&amp;", "&") if following else None
+    assert sorted(seen) == sorted(o["reference"] for o in others)
+    assert statuses == ["suggested"] * 22 + ["rejected"] * 3
+    assert "Page 3 of 3" in page
+
+    first = client.get(f"/cases/{mine['id']}/links").get_data(as_text=True)
+    confirm = re.search(r'action="(/links/\d+/confirm)"', first).group(1)
+    response = post_form(
+        client, confirm, {"case_id": mine["id"], "back": "links"}, token_from=f"/cases/{mine['id']}"
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"/cases/{mine['id']}/links")
+
+
+def test_a_common_name_on_many_cases_the_panel_shows_ten_hints_and_the_links_page_all(
+    app, client, make_user
+):
+    me = make_user("caseworker")
+    colleague = make_user("caseworker", name="Colleague Worker")
+    _cases_sharing(app, colleague.id, "name", "John Smith", 12)
+    mine = make_case(app, me.id)
+    login(client, me.email)
+    assert add_identifier(client, mine["id"], "name", "john smith").status_code == 302
+    panel = links_panel(client.get(f"/cases/{mine['id']}").get_data(as_text=True))
+    assert panel.count("is also named on") == 10
+    assert "Colleague Worker" in panel  # whom to ask: she cannot open those cases
+    assert "and 2 more: all of them on" in panel
+    page = client.get(f"/cases/{mine['id']}/links").get_data(as_text=True)
+    assert page.count("is also named on") == 12 and "12 in all" in page
+    assert "No links yet." in page
+
+
+def test_the_links_page_is_404_to_someone_who_cannot_open_the_case(app, client, make_user):
+    owner = make_user("caseworker")
+    stranger = make_user("caseworker")
+    case = make_case(app, owner.id)
+    login(client, stranger.email)
+    assert client.get(f"/cases/{case['id']}/links").status_code == 404
+    assert client.get(f"/cases/{case['id']}/links?page=x&hints_page=-3").status_code == 404

@@ -34,7 +34,7 @@ def authenticate() -> ResponseReturnValue | None:
     if user is None:
         return error_response(401, "A valid bearer token is required.")
     g._login_user = user  # Flask-Login's current_user reads this for the request
-    access.guard_route(request.view_args, user)
+    access.guard_route(request.view_args, user, request.endpoint)
     return None
 
 

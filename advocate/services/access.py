@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import g, has_app_context
 from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import undefer_group
+from sqlalchemy.sql.base import ExecutableOption
 
 from advocate.extensions import db
 from advocate.models import Case, CaseShare, Client, User
@@ -39,10 +40,22 @@ def can_open(user: User | None, case: Case) -> bool:
     return any(share.user_id == user.id for share in case.shares)
 
 
-def get_case(case_id: int, user: User | None) -> Case:
+_WHAT_A_PAGE_SHOWS: dict[str, tuple[ExecutableOption, ...]] = {}
+
+
+def open_case_with(endpoint: str, *options: ExecutableOption) -> None:
+    """Load, in the one read that checks access, what a page shows of its case beyond the row
+    (its client, harm types, shares): the route guard opens the case before the view runs,
+    and the view would otherwise read the same row again with them."""
+    _WHAT_A_PAGE_SHOWS[endpoint] = options
+
+
+def get_case(case_id: int, user: User | None, *, endpoint: str | None = None) -> Case:
     """Load a case the user may open, or raise NotFound (the same for missing and hidden).
 
-    Remembered for the rest of the request, so the route guard and the view share one query.
+    Remembered for the rest of the request, so the route guard and the view share one query;
+    with the ``endpoint`` of a page registered through ``open_case_with``, that query also
+    loads what the page shows.
     """
     memo: dict[tuple[int, int | None], Case] = (
         g.setdefault("_opened_cases", {}) if has_app_context() else {}
@@ -50,25 +63,34 @@ def get_case(case_id: int, user: User | None) -> Case:
     key = (case_id, user.id if user is not None else None)
     if key in memo:
         return memo[key]
+    options = _WHAT_A_PAGE_SHOWS.get(endpoint or "", ())
     statement = built_once(
-        ("access.get_case", viewer(user)),
-        lambda: select(Case).where(Case.id == bindparam("case_id"), case_visibility(user)),
+        ("access.get_case", viewer(user), endpoint if options else None),
+        lambda: (
+            select(Case)
+            .where(Case.id == bindparam("case_id"), case_visibility(user))
+            .options(*options)
+        ),
     )
-    case = db.session.execute(statement, {"case_id": case_id}).scalar_one_or_none()
+    result = db.session.execute(statement, {"case_id": case_id})
+    # A joined collection repeats the case's row once per item.
+    case = (result.unique() if options else result).scalar_one_or_none()
     if case is None:
         raise NotFound("No such case.")
     memo[key] = case
     return case
 
 
-def guard_route(view_args: dict[str, object] | None, user: User | None) -> None:
+def guard_route(
+    view_args: dict[str, object] | None, user: User | None, endpoint: str | None = None
+) -> None:
     """Refuse a request whose URL names a case or client the user may not open, before
     the view runs — so a view that forgets to scope is still refused."""
     if not view_args:
         return
     case_id = view_args.get("case_id")
     if isinstance(case_id, int):
-        get_case(case_id, user)
+        get_case(case_id, user, endpoint=endpoint)
     client_id = view_args.get("client_id")
     if isinstance(client_id, int):
         get_client(client_id, user)

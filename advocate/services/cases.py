@@ -553,25 +553,17 @@ def _ids(half: _Half, values: dict[str, Any], offset: int, limit: int) -> list[i
     return list(plain_rows(half.page, page).scalars())
 
 
-def load_for_case_page(case: Case, user: User) -> None:
-    """Load what the case page shows of the client, harm types and shares onto ``case``, in
-    one query rather than a lazy load each (and no decrypting of contact details the page
-    does not show)."""
-    statement = built_once(
-        ("cases.load_for_case_page", viewer(user)),
-        lambda: (
-            access.visible_cases(user)
-            .where(Case.id == bindparam("case_id"))
-            .options(
-                joinedload(Case.client).load_only(
-                    Client.id, Client.full_name, Client.preferred_name, Client.country
-                ),
-                joinedload(Case.harms),
-                joinedload(Case.shares),
-            )
-        ),
-    )
-    db.session.execute(statement, {"case_id": case.id}).unique().scalar_one()
+# What the case page shows of the client, caseworker, harm types and shares, loaded with the
+# case in the read that checks access (``access.open_case_with``) rather than a lazy load each
+# (and no decrypting of contact details the page does not show).
+CASE_PAGE_LOADS = (
+    joinedload(Case.client).load_only(
+        Client.id, Client.full_name, Client.preferred_name, Client.country
+    ),
+    joinedload(Case.owner).load_only(User.id, User.name),
+    joinedload(Case.harms),
+    joinedload(Case.shares).joinedload(CaseShare.user).load_only(User.id, User.name),
+)
 
 
 _CASES = (

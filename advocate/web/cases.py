@@ -19,6 +19,7 @@ from advocate.models.cases import STATUS_LABELS
 from advocate.models.records import REFERENCE_LABELS
 from advocate.services import access, audit, cases, knowledge, references, timeline
 from advocate.services.errors import Conflict, DomainError
+from advocate.services.statements import plain_rows
 from advocate.web import case_panels
 from advocate.web.fields import MultiCheckboxField, SelectField
 from advocate.web.forms import ActionForm, attach_errors
@@ -158,20 +159,20 @@ def new() -> ResponseReturnValue:
     return render_template("cases/new.html", form=form, client=client)
 
 
-_EVERYONE = select(User).order_by(User.name)
+# Whom a case can be shared with: names only, not whole people (an organisation of hundreds
+# would load hundreds of rows as objects on every case page).
+_SHAREABLE = select(User.id, User.name).where(User.active.is_(True)).order_by(User.name)
+access.open_case_with("cases.show", *cases.CASE_PAGE_LOADS)
 
 
 @bp.route("/<int:case_id>")
 def show(case_id: int) -> ResponseReturnValue:
-    case = access.get_case(case_id, current_user)
-    cases.load_for_case_page(case, current_user)
+    case = access.get_case(case_id, current_user, endpoint="cases.show")
     kinds = [k for k in request.args.getlist("kind") if k in timeline.KINDS]
     entries = timeline.page(case, kinds=kinds, cursor=request.args.get("before"))
     share = ShareForm()
-    # Every user in one query: the share form's choices, and, held here while the page
-    # renders, the owner and the people it is shared with, so none is read one by one.
-    people = db.session.execute(_EVERYONE).scalars().all()
-    share.user_id.choices = [(u.id, u.name) for u in people if u.active and u.id != case.owner_id]
+    people = plain_rows(_SHAREABLE).all()
+    share.user_id.choices = [(id_, name) for id_, name in people if id_ != case.owner_id]
     page = render_template(
         "cases/show.html",
         case=case,

@@ -214,7 +214,7 @@ def _enforce_login() -> BaseResponse | None:
     if not user.has_2fa and endpoint not in ENROLMENT_ENDPOINTS and twofactor.required_for(user):
         flash("Set up two-step login to continue: it is required for your account.", "warning")
         return redirect(url_for("account.twofactor_setup"))
-    access.guard_route(request.view_args, user)
+    access.guard_route(request.view_args, user, request.endpoint)
     return None
 
 

@@ -414,3 +414,39 @@ def test_what_a_person_may_open_follows_a_change_of_role(app, client, make_user)
     assert opens() == 200
     set_role("caseworker")
     assert opens() == 404
+
+
+def test_the_case_page_offers_to_share_with_active_colleagues_and_lists_who_can_open_it(
+    app, client, make_user
+):
+    import re
+
+    from advocate.extensions import db
+    from advocate.models import User
+    from advocate.services import accounts
+
+    owner = make_user("caseworker", name="Olive Owner")
+    colleague = make_user("caseworker", name="Cora Colleague")
+    gone = make_user("caseworker", name="Lena Left")
+    with app.app_context():
+        accounts.set_active(db.session.get(User, gone.id), False)
+        db.session.commit()
+    case = make_case(app, owner.id)
+    login(client, owner.email)
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    choices = re.search(r'<select[^>]*name="user_id".*?</select>', page, re.S).group(0)
+    assert "Cora Colleague" in choices
+    assert "Olive Owner" not in choices and "Lena Left" not in choices
+    assert "Caseworker: Olive Owner" in page
+
+    response = post_form(
+        client,
+        f"/cases/{case['id']}/share",
+        {"user_id": colleague.id},
+        token_from=f"/cases/{case['id']}",
+    )
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    who = re.search(r'<section aria-labelledby="share-h".*?</section>', page, re.S).group(0)
+    assert "Olive Owner (caseworker)" in who
+    assert "remove Cora Colleague" in who

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.event import listen
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -130,35 +130,29 @@ listen(Session, "after_transaction_end", _forget_at_end)
 def _append(session: Session, events: list[AuditEvent]) -> None:
     """Chain the events after the last one stored and insert them: the last thing a
     transaction does before its COMMIT."""
+    session.flush()  # the transaction's own writes first, before the chain is taken
+    # Straight to the connection: the events are complete rows (ids and hashes set here),
+    # and the ORM's unit of work was a third of the cost of a page view's audit.
+    connection = session.connection()
     if session.get_bind().dialect.name == "postgresql":
         # The chain's lock is held to the end of the transaction, just after this.
-        session.flush()  # the transaction's own writes first, before the chain is taken
-        # Straight to the connection: the events are complete rows (ids and hashes set here),
-        # and the ORM's unit of work was a third of the cost of a page view's audit.
-        connection = session.connection()
         ids, prev = connection.execute(_TAKE_CHAIN, {"key": _CHAIN_LOCK, "n": len(events)}).one()
-        for event_id, chained in zip(sorted(ids), events, strict=True):
-            chained.id = event_id
-            chained.prev_hash = prev = prev or ""
-            chained.hash = prev = compute_hash(prev, chained)
-        connection.execute(_INSERT, [_row(chained) for chained in events])
-        return
-    # SQLite lets one transaction write at a time; the flush takes that lock before the
-    # previous hash is read.
-    session.add_all(events)
-    session.flush()
-    prev = session.execute(
-        select(AuditEvent.hash)
-        .where(AuditEvent.id < events[0].id)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    for chained in sorted(events, key=lambda e: e.id):
+        ids = sorted(ids)
+    else:
+        # SQLite lets one transaction write at a time: a write that changes nothing takes
+        # that lock (to the end of the transaction) before the last event is read.
+        connection.execute(_TAKE_SQLITE_WRITE_LOCK)
+        last_id, prev = connection.execute(_LAST_EVENT).one_or_none() or (0, "")
+        ids = list(range(last_id + 1, last_id + 1 + len(events)))
+    for event_id, chained in zip(ids, events, strict=True):
+        chained.id = event_id
         chained.prev_hash = prev = prev or ""
         chained.hash = prev = compute_hash(prev, chained)
-    session.flush()
+    connection.execute(_INSERT, [_row(chained) for chained in events])
 
 
+_TAKE_SQLITE_WRITE_LOCK = update(AuditEvent).where(AuditEvent.id == -1).values(hash=AuditEvent.hash)
+_LAST_EVENT = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 _INSERT = insert(AuditEvent)
 _COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -38,6 +39,40 @@ def notify(
         return True
     result = db.session.execute(ignoring_duplicates(Notification, "dedupe_key").values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification to add; with a ``dedupe_key``, never twice."""
+
+    user_id: int
+    kind: str
+    text: str
+    case_id: int | None = None
+    deadline_id: int | None = None
+    dedupe_key: str | None = None
+
+
+def notify_many(notices: list[Notice]) -> None:
+    """Add many notifications in one statement, each one whose ``dedupe_key`` is taken skipped."""
+    if not notices:
+        return
+    now = utcnow()
+    db.session.connection().execute(
+        ignoring_duplicates(Notification, "dedupe_key"),
+        [
+            {
+                "user_id": n.user_id,
+                "kind": n.kind,
+                "text": n.text[:500],
+                "case_id": n.case_id,
+                "deadline_id": n.deadline_id,
+                "dedupe_key": n.dedupe_key,
+                "created_at": now,
+            }
+            for n in notices
+        ],
+    )
 
 
 def notify_admins(kind: str, text: str, *, dedupe_key: str | None = None) -> None:

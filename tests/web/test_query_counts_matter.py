@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, post_form
 from tests.factories import make_case
 
 
@@ -110,3 +110,70 @@ def _counts(client: Any, paths: list[str]) -> dict[str, int]:
         assert response.status_code == 200, (path, response.status_code)
         counts[path] = int(response.headers["X-Query-Count"])
     return counts
+
+
+def test_recording_a_value_many_cases_hold_runs_the_statements_one_holder_does(
+    app: Any, client: Any, make_user: Any
+) -> None:
+    """A perpetrator on many cases: recording their handle on one more raises a link to each,
+    with its timeline lines, notifications and audit events, in a fixed number of statements
+    (it took seven or so per case that held it)."""
+    from sqlalchemy import func, select
+
+    from advocate.extensions import db
+    from advocate.models import Case, LinkSuggestion, Notification, TimelineEntry, User
+    from advocate.services import perpetrators
+
+    owner, colleague = make_user("caseworker"), make_user("caseworker")
+    holders = {"@one_holder": 1, "@nine_holders": 9}
+    held = {}
+    for handle, how_many in holders.items():
+        held[handle] = [
+            make_case(app, colleague.id, name=f"Held {n}")["id"] for n in range(how_many)
+        ]
+        with app.app_context():
+            for case_id in held[handle]:
+                perpetrators.add_identifier(
+                    db.session.get(Case, case_id),
+                    kind="handle",
+                    value=handle,
+                    platform="instagram",
+                    by=db.session.get(User, colleague.id),
+                )
+            db.session.commit()
+    assert login(client, owner.email).status_code == 302
+    counts, mine = {}, {}
+    for handle in holders:
+        mine[handle] = make_case(app, owner.id, name="New Client")
+        response = post_form(
+            client,
+            f"/cases/{mine[handle]['id']}/identifiers",
+            {"ident-kind": "handle", "ident-value": handle, "ident-platform": "instagram"},
+            token_from=f"/cases/{mine[handle]['id']}",
+        )
+        assert response.status_code == 302
+        counts[handle] = int(response.headers["X-Query-Count"])
+    assert counts["@nine_holders"] == counts["@one_holder"]
+
+    new = mine["@nine_holders"]
+    with app.app_context():
+        links = db.session.execute(
+            select(LinkSuggestion.case_a_id).where(LinkSuggestion.case_b_id == new["id"])
+        ).scalars()
+        assert sorted(links) == held["@nine_holders"]
+        lines = db.session.execute(
+            select(func.count()).where(
+                TimelineEntry.case_id.in_(held["@nine_holders"]),
+                TimelineEntry.title
+                == f"Possible link to {new['reference']}: the same platform handle",
+            )
+        ).scalar_one()
+        notices = db.session.execute(
+            select(func.count()).where(
+                Notification.kind == "link_suggested",
+                Notification.case_id.in_([*held["@nine_holders"], new["id"]]),
+                Notification.text.contains(new["reference"]),
+            )
+        ).scalar_one()
+    assert lines == 9
+    assert notices == 18  # to each caseworker, for each link

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Date,
     Executable,
+    Exists,
     Integer,
     Row,
     bindparam,
@@ -478,11 +479,23 @@ class CoVictimReference:
 # One statement of the references and their case's number, the consent checked in SQL by
 # the same rule as Consent.in_force (loading every member's case, client and consents to
 # check it was a quarter of the linked matter page's time). Built once.
-_CONSENTED_REFERENCES = (
+def _consent_in_force() -> Exists:
+    return exists().where(
+        Consent.client_id == Case.client_id,
+        Consent.kind == "share_references",
+        # The hybrid takes a date on an instance; here it is the statement's parameter.
+        Consent.in_force(cast(date, bindparam("today", type_=Date()))),
+    )
+
+
+# Every reference number of the cases and whether its client consents to share it: one
+# statement lists the shared ones and counts the cases withholding theirs.
+_REFERENCES_OF = (
     select(
         ReferenceNumber.case_id,
         Case.reference,
         ReferenceNumber.kind,
+        _consent_in_force().label("shared"),
         ReferenceNumber.value,
         ReferenceNumber.issued_by,
         ReferenceNumber.officer,
@@ -490,40 +503,43 @@ _CONSENTED_REFERENCES = (
         ReferenceNumber.issued_on,
     )
     .join(Case, Case.id == ReferenceNumber.case_id)
-    .where(
-        ReferenceNumber.case_id.in_(bindparam("ids", expanding=True)),
-        exists().where(
-            Consent.client_id == Case.client_id,
-            Consent.kind == "share_references",
-            # The hybrid takes a date on an instance; here it is the statement's parameter.
-            Consent.in_force(cast(date, bindparam("today", type_=Date()))),
-        ),
-    )
+    .where(ReferenceNumber.case_id.in_(bindparam("ids", expanding=True)))
     .order_by(ReferenceNumber.case_id, ReferenceNumber.created_at, ReferenceNumber.id)
 )
 
 
-def consented_references(case_ids: Iterable[int]) -> list[CoVictimReference]:
+def references_of(case_ids: Iterable[int]) -> tuple[list[CoVictimReference], set[int]]:
     """Reference numbers of those cases whose client has ``share_references`` in force now
-    (a withdrawal counts at once: this is read live, never copied)."""
+    (a withdrawal counts at once: this is read live, never copied); and the cases holding
+    numbers their client does not consent to share."""
     ids = set(case_ids)
     if not ids:
-        return []
-    rows = plain_rows(_CONSENTED_REFERENCES, {"ids": sorted(ids), "today": clock.today()})
-    return [
-        CoVictimReference(
-            case_id=ref.case_id,
-            case_reference=ref.reference,
-            kind=ref.kind,
-            kind_label=REFERENCE_LABELS.get(ref.kind, ref.kind),
-            value=ref.value,
-            issued_by=ref.issued_by,
-            officer=ref.officer,
-            officer_contact=ref.officer_contact,
-            issued_on=ref.issued_on,
+        return [], set()
+    rows = plain_rows(_REFERENCES_OF, {"ids": sorted(ids), "today": clock.today()})
+    shared, withheld_by = [], set()
+    for ref in rows:
+        if not ref.shared:
+            withheld_by.add(ref.case_id)
+            continue
+        shared.append(
+            CoVictimReference(
+                case_id=ref.case_id,
+                case_reference=ref.reference,
+                kind=ref.kind,
+                kind_label=REFERENCE_LABELS.get(ref.kind, ref.kind),
+                value=ref.value,
+                issued_by=ref.issued_by,
+                officer=ref.officer,
+                officer_contact=ref.officer_contact,
+                issued_on=ref.issued_on,
+            )
         )
-        for ref in rows
-    ]
+    return shared, withheld_by
+
+
+def consented_references(case_ids: Iterable[int]) -> list[CoVictimReference]:
+    """Reference numbers of those cases whose client consents to share them, now."""
+    return references_of(case_ids)[0]
 
 
 def co_victim_references(case: Case, viewer: User) -> list[CoVictimReference]:

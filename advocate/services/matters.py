@@ -15,15 +15,19 @@ from sqlalchemy import (
     ColumnElement,
     LargeBinary,
     Select,
+    String,
     and_,
     bindparam,
     distinct,
     func,
+    literal,
+    null,
     or_,
     select,
     type_coerce,
+    union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.orm import InstrumentedAttribute
 
 from advocate.extensions import db
 from advocate.models import (
@@ -36,6 +40,7 @@ from advocate.models import (
     ReferenceNumber,
     User,
 )
+from advocate.models.cases import STATUS_LABELS
 from advocate.models.records import REFERENCE_LABELS
 from advocate.services import keyset, linking
 from advocate.services.access import case_visibility
@@ -45,6 +50,7 @@ from advocate.services.statements import built_once, lines_and_count, plain_rows
 from advocate.services.statements import viewer as viewer_key
 
 TIMELINE_PAGE = 50
+_REFERENCE_WORDS = {kind: label.lower() for kind, label in REFERENCE_LABELS.items()}
 WIDTH, HEIGHT = 520, 360
 
 
@@ -92,10 +98,30 @@ class IncidentLine:
     description: str
 
 
+@dataclass(frozen=True, slots=True)
+class MemberLine:
+    """A member case as the matter page lists it (plain columns, not the whole case)."""
+
+    id: int
+    reference: str
+    status: str
+    full_name: str
+    preferred_name: str
+    caseworker: str
+
+    @property
+    def client_name(self) -> str:
+        return self.preferred_name or self.full_name
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
 @dataclass
 class MatterView:
     id: int
-    cases: list[Case]
+    cases: list[MemberLine]
     hidden_count: int
     perpetrators: list[Perpetrator]
     incidents: list[tuple[IncidentLine, str]]
@@ -112,12 +138,10 @@ _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 # The member cases with their caseworker and the client's name, in one statement (a
 # select-in load each took two more).
 _CASES = (
-    select(Case)
+    select(Case.id, Case.reference, Case.status, Client.full_name, Client.preferred_name, User.name)
+    .join(Client, Client.id == Case.client_id)
+    .join(User, User.id == Case.owner_id)
     .where(Case.id.in_(_IDS))
-    .options(
-        joinedload(Case.owner),
-        joinedload(Case.client).load_only(Client.id, Client.full_name, Client.preferred_name),
-    )
     .order_by(Case.id)
 )
 _PERPETRATORS = (
@@ -125,7 +149,6 @@ _PERPETRATORS = (
     .where(Perpetrator.case_id.in_(_IDS))
     .order_by(Perpetrator.case_id, Perpetrator.id)
 )
-_WITH_REFERENCES = select(ReferenceNumber.case_id).where(ReferenceNumber.case_id.in_(_IDS))
 
 
 def _held_by_two_or_more(
@@ -151,16 +174,19 @@ def _held_by_two_or_more(
     )
 
 
-# The value still sealed (its ciphertext): _joins opens one per shared identifier shown, not
-# every holder's copy.
+# One row per holder of a shared value, identifiers and reference numbers alike: ``key``
+# groups them, ``sealed`` is an identifier's value still sealed (its ciphertext: _joins opens
+# one per shared identifier shown, not every holder's copy), ``value`` a reference number's.
 _SHARED_IDENTIFIERS = _held_by_two_or_more(
     Identifier.case_id,
     (Identifier.match_kind, Identifier.blind_index),
     (
+        literal("identifier").label("source"),
         Identifier.case_id,
-        Identifier.match_kind,
-        Identifier.blind_index,
+        Identifier.match_kind.label("kind"),
+        Identifier.blind_index.label("key"),
         type_coerce(Identifier.normalised, LargeBinary).label("sealed"),
+        null().cast(String).label("value"),
     ),
     Identifier.match_kind.in_(tuple(linking.MATCH_LABELS)),
 )
@@ -168,12 +194,15 @@ _SHARED_REFERENCES = _held_by_two_or_more(
     ReferenceNumber.case_id,
     (ReferenceNumber.kind, ReferenceNumber.normalised),
     (
+        literal("reference").label("source"),
         ReferenceNumber.case_id,
         ReferenceNumber.kind,
-        ReferenceNumber.normalised,
+        ReferenceNumber.normalised.label("key"),
+        null().cast(LargeBinary).label("sealed"),
         ReferenceNumber.value,
     ),
 )
+_SHARED = union_all(_SHARED_IDENTIFIERS, _SHARED_REFERENCES)
 
 
 def _members_of(viewer: User) -> Select[int, bool]:
@@ -257,13 +286,11 @@ def _incident_page(
 def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> MatterView:
     member_ids, visible = get_matter(matter_id, viewer)
     opened = {"ids": sorted(visible)}
-    cases = list(db.session.execute(_CASES, opened).scalars())
+    cases = [MemberLine(*row) for row in plain_rows(_CASES, opened)]
     perpetrators = list(db.session.execute(_PERPETRATORS, opened).scalars())
     reference_of = {c.id: c.reference for c in cases}
     incidents, later_cursor, incidents_total = _incident_page(visible, reference_of, cursor)
-    references = linking.consented_references(member_ids)
-    consenting = {r.case_id for r in references}
-    with_references = set(db.session.execute(_WITH_REFERENCES, {"ids": member_ids}).scalars())
+    references, withheld_by = linking.references_of(member_ids)
     return MatterView(
         id=matter_id,
         cases=cases,
@@ -273,7 +300,7 @@ def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> M
         later_cursor=later_cursor,
         incidents_total=incidents_total,
         references=references,
-        not_consented_count=len(with_references - consenting),
+        not_consented_count=len(withheld_by),
         network=network(member_ids, reference_of),
     )
 
@@ -295,20 +322,16 @@ class _Join:
 def _joins(member_ids: list[int], visible: set[int]) -> list[tuple[str, list[int]]]:
     """(label, case ids) for each identifier or reference number shared by member cases.
     The value is named only when the viewer may open a case holding it."""
-    groups: dict[tuple[str, str], _Join] = {}
+    groups: dict[tuple[str, str, str], _Join] = {}
     # Plain columns: whole identifiers would decrypt each one's value as well, unshown.
-    for ident in db.session.execute(_SHARED_IDENTIFIERS, {"ids": member_ids}):
-        key = ("identifier", f"{ident.match_kind}:{ident.blind_index}")
-        group = groups.setdefault(key, _Join(linking.MATCH_LABELS[ident.match_kind]))
-        group.cases.add(ident.case_id)
-        if ident.case_id in visible:
-            group.sealed = ident.sealed
-    for ref in db.session.execute(_SHARED_REFERENCES, {"ids": member_ids}):
-        key = ("reference", f"{ref.kind}:{ref.normalised}")
-        group = groups.setdefault(key, _Join(REFERENCE_LABELS.get(ref.kind, ref.kind).lower()))
-        group.cases.add(ref.case_id)
-        if ref.case_id in visible:
-            group.shown = ref.value
+    for row in plain_rows(_SHARED, {"ids": member_ids}):
+        group = groups.get((row.source, row.kind, row.key))
+        if group is None:
+            labels = linking.MATCH_LABELS if row.source == "identifier" else _REFERENCE_WORDS
+            group = groups[(row.source, row.kind, row.key)] = _Join(labels.get(row.kind, row.kind))
+        group.cases.add(row.case_id)
+        if row.case_id in visible:
+            group.sealed, group.shown = row.sealed or b"", row.value or ""
     return sorted((g.label(), sorted(g.cases)) for g in groups.values() if len(g.cases) > 1)
 
 

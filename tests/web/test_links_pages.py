@@ -129,7 +129,10 @@ def test_matter_page_lists_consented_numbers_and_withdrawal_removes_them(app, cl
     assert "E111" in page and "E222" in page and "Sgt Two" in page
     assert mine["reference"] in page and theirs["reference"] in page
     assert "1 other case you cannot open" in page
+    members = re.search(r'<section aria-labelledby="members-h".*?</section>', page, re.S).group(0)
+    assert "Primrose Client" in members and "Alice Worker" in members and "Open" in members
     assert "Quentin" not in page
+    assert "not listed" not in page  # both clients consent
     assert "<svg" in page and "style=" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert "email address: perp@example.org" in page  # the identifier joining them
     assert "<script" not in page.split("<main", 1)[1].split("</main>", 1)[0]
@@ -141,7 +144,7 @@ def test_matter_page_lists_consented_numbers_and_withdrawal_removes_them(app, cl
         db.session.commit()
     page = worker.get(matter_url).get_data(as_text=True)
     assert "E111" in page and "E222" not in page and "Sgt Two" not in page
-    assert "not consented" in page
+    assert "1 case with reference numbers not listed: the client has not consented" in page
 
 
 def test_matter_page_is_404_to_someone_who_can_open_no_member(app, client, make_user):
@@ -247,11 +250,19 @@ def test_the_network_names_a_shared_value_only_for_a_case_you_may_open_and_opens
 ):
     """Each holder's copy of an identifier is encrypted; the network decrypts one copy for
     each join it lists, and names the value only when a case holding it may be opened."""
-    from advocate.services import matters
+    from advocate.services import matters, references
 
-    *_, mine, theirs, _matter_url = _linked_pair(app, client, make_user)
+    alice, bob, _boss, mine, theirs, _matter_url = _linked_pair(app, client, make_user)
     members = [mine["id"], theirs["id"]]
     with app.app_context():
+        for case_id, person in ((mine["id"], alice), (theirs["id"], bob)):
+            references.add_reference(
+                db.session.get(Case, case_id),
+                kind="police_event",
+                value="E7770001",
+                by=db.session.get(User, person.id),
+            )
+        db.session.commit()
         real = app.extensions["advocate.cipher"]
         opened: list[bytes] = []
 
@@ -270,6 +281,9 @@ def test_the_network_names_a_shared_value_only_for_a_case_you_may_open_and_opens
             app.extensions["advocate.cipher"] = real
     assert ("email address: perp@example.org", members) in seen
     assert ("email address", members) in unseen
+    # A reference number both cases hold joins them too, named on the same terms.
+    assert ("police event / occurrence number: E7770001", members) in seen
+    assert ("police event / occurrence number", members) in unseen
 
 
 def _add_handles(app, case_id: int, user_id: int, handles: list[str]) -> None:

@@ -29,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute
 
-from advocate.extensions import db
 from advocate.models import (
     Case,
     Client,
@@ -118,12 +117,22 @@ class MemberLine:
         return STATUS_LABELS.get(self.status, self.status)
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileLine:
+    """A perpetrator profile as the matter page shows it."""
+
+    label: str
+    known_names: str | None
+    country: str
+    notes: str | None
+
+
 @dataclass
 class MatterView:
     id: int
     cases: list[MemberLine]
     hidden_count: int
-    perpetrators: list[Perpetrator]
+    perpetrators: list[ProfileLine]
     incidents: list[tuple[IncidentLine, str]]
     # Cursor of the next page of the combined timeline (oldest first), None on the last.
     later_cursor: str | None
@@ -145,7 +154,7 @@ _CASES = (
     .order_by(Case.id)
 )
 _PERPETRATORS = (
-    select(Perpetrator)
+    select(Perpetrator.label, Perpetrator.known_names, Perpetrator.country, Perpetrator.notes)
     .where(Perpetrator.case_id.in_(_IDS))
     .order_by(Perpetrator.case_id, Perpetrator.id)
 )
@@ -287,7 +296,7 @@ def matter_view(matter_id: int, viewer: User, *, cursor: str | None = None) -> M
     member_ids, visible = get_matter(matter_id, viewer)
     opened = {"ids": sorted(visible)}
     cases = [MemberLine(*row) for row in plain_rows(_CASES, opened)]
-    perpetrators = list(db.session.execute(_PERPETRATORS, opened).scalars())
+    perpetrators = [ProfileLine(*row) for row in plain_rows(_PERPETRATORS, opened)]
     reference_of = {c.id: c.reference for c in cases}
     incidents, later_cursor, incidents_total = _incident_page(visible, reference_of, cursor)
     references, withheld_by = linking.references_of(member_ids)

@@ -133,6 +133,22 @@ def test_matter_page_lists_consented_numbers_and_withdrawal_removes_them(app, cl
     assert "Primrose Client" in members and "Alice Worker" in members and "Open" in members
     assert "Quentin" not in page
     assert "not listed" not in page  # both clients consent
+    # The profiles recorded on the cases she may open, their encrypted fields readable.
+    from advocate.services import perpetrators
+
+    with app.app_context():
+        perpetrators.add_perpetrator(
+            db.session.get(Case, mine["id"]),
+            label="Ex-partner",
+            known_names="Pat Example",
+            notes="Uses new accounts weekly",
+            by=db.session.get(User, alice.id),
+        )
+        db.session.commit()
+    page = worker.get(matter_url).get_data(as_text=True)
+    profiles = re.search(r'<section aria-labelledby="perp-h".*?</section>', page, re.S).group(0)
+    assert "Ex-partner" in profiles and "Pat Example" in profiles
+    assert "Uses new accounts weekly" in profiles
     assert "<svg" in page and "style=" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert "email address: perp@example.org" in page  # the identifier joining them
     assert "<script" not in page.split("<main", 1)[1].split("</main>", 1)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -12,33 +13,6 @@ from advocate.models import Notification, User
 from advocate.models.base import utcnow
 from advocate.services import memo
 from advocate.services.inserts import ignoring_duplicates
-
-
-def notify(
-    user_id: int,
-    kind: str,
-    text: str,
-    *,
-    case_id: int | None = None,
-    deadline_id: int | None = None,
-    dedupe_key: str | None = None,
-) -> bool:
-    """Add a notification; with a ``dedupe_key`` a second call is a no-op. True if added."""
-    values = {
-        "user_id": user_id,
-        "kind": kind,
-        "text": text[:500],
-        "case_id": case_id,
-        "deadline_id": deadline_id,
-        "dedupe_key": dedupe_key,
-        "created_at": utcnow(),
-    }
-    if dedupe_key is None:
-        db.session.add(Notification(**values))
-        db.session.flush()
-        return True
-    result = db.session.execute(ignoring_duplicates(Notification, "dedupe_key").values(**values))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -52,27 +26,44 @@ class Notice:
     deadline_id: int | None = None
     dedupe_key: str | None = None
 
+    def row(self, now: datetime) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "kind": self.kind,
+            "text": self.text[:500],
+            "case_id": self.case_id,
+            "deadline_id": self.deadline_id,
+            "dedupe_key": self.dedupe_key,
+            "created_at": now,
+        }
+
+
+def notify(
+    user_id: int,
+    kind: str,
+    text: str,
+    *,
+    case_id: int | None = None,
+    deadline_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> bool:
+    """Add a notification; with a ``dedupe_key`` a second call is a no-op. True if added."""
+    values = Notice(user_id, kind, text, case_id, deadline_id, dedupe_key).row(utcnow())
+    if dedupe_key is None:
+        db.session.add(Notification(**values))
+        db.session.flush()
+        return True
+    result = db.session.execute(ignoring_duplicates(Notification, "dedupe_key").values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
 
 def notify_many(notices: list[Notice]) -> None:
     """Add many notifications in one statement, each one whose ``dedupe_key`` is taken skipped."""
-    if not notices:
-        return
-    now = utcnow()
-    db.session.connection().execute(
-        ignoring_duplicates(Notification, "dedupe_key"),
-        [
-            {
-                "user_id": n.user_id,
-                "kind": n.kind,
-                "text": n.text[:500],
-                "case_id": n.case_id,
-                "deadline_id": n.deadline_id,
-                "dedupe_key": n.dedupe_key,
-                "created_at": now,
-            }
-            for n in notices
-        ],
-    )
+    if notices:
+        now = utcnow()
+        db.session.connection().execute(
+            ignoring_duplicates(Notification, "dedupe_key"), [n.row(now) for n in notices]
+        )
 
 
 def notify_admins(kind: str, text: str, *, dedupe_key: str | None = None) -> None:

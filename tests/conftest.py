@@ -37,6 +37,17 @@ import advocate.services.accounts as _accounts  # noqa: E402
 _accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+def query_counts(client: Any, paths: list[str]) -> dict[str, int]:
+    """Each page's SQL statements, from its ``X-Query-Count`` header (the app must be made
+    with ``ADVOCATE_COUNT_QUERIES=true``); each page must answer 200."""
+    counts = {}
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts[path] = int(response.headers["X-Query-Count"])
+    return counts
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -424,6 +435,7 @@ __all__ = [
     "fresh_totp",
     "login",
     "post_form",
+    "query_counts",
     "subprocess",
     "tempfile",
 ]

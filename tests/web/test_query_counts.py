@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, query_counts
 from tests.factories import make_case
 
 
@@ -57,15 +57,6 @@ def _add(app: Any, owner_id: int, case_id: int, share_with: list[int], n: int) -
         db.session.commit()
 
 
-def _counts(client: Any, paths: list[str]) -> dict[str, int]:
-    counts = {}
-    for path in paths:
-        response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        counts[path] = int(response.headers["X-Query-Count"])
-    return counts
-
-
 @pytest.mark.parametrize("role", ["caseworker", "supervisor"])
 def test_main_pages_run_the_same_number_of_queries_at_two_data_sizes(
     app: Any, client: Any, make_user: Any, role: str
@@ -85,11 +76,11 @@ def test_main_pages_run_the_same_number_of_queries_at_two_data_sizes(
         f"/clients/{case['client_id']}",
     ]
     assert login(client, viewer.email).status_code == 302
-    _counts(client, paths)  # a worker's first pages also read what it keeps (the knowledge base)
-    small = _counts(client, paths)
+    query_counts(client, paths)  # a worker's first pages also read what it keeps (knowledge)
+    small = query_counts(client, paths)
 
     _add(app, owner.id, case["id"], colleagues[1:], 30)
-    large = _counts(client, paths)
+    large = query_counts(client, paths)
 
     assert large == small
 

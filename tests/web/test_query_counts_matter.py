@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, query_counts
 from tests.factories import make_case
 
 
@@ -95,21 +95,12 @@ def test_the_linked_matter_page_runs_the_same_number_of_queries_at_two_sizes(
     # The matter, and a member case's page and links page (its links grow with the matter).
     paths = [f"/links/matters/{matter_id}", f"/cases/{first[0]}", f"/cases/{first[0]}/links"]
     assert login(client, viewer.email).status_code == 302
-    _counts(client, paths)  # a worker's first pages also read what it keeps
-    small = _counts(client, paths)
+    query_counts(client, paths)  # a worker's first pages also read what it keeps
+    small = query_counts(client, paths)
 
     more = [make_case(app, owner.id, name=f"Client {n}")["id"] for n in range(2, 5)]
     assert _grow(app, owner.id, supervisor.id, first + more, 6, "b") == matter_id
-    assert _counts(client, paths) == small
-
-
-def _counts(client: Any, paths: list[str]) -> dict[str, int]:
-    counts = {}
-    for path in paths:
-        response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        counts[path] = int(response.headers["X-Query-Count"])
-    return counts
+    assert query_counts(client, paths) == small
 
 
 def test_recording_a_value_many_cases_hold_runs_the_statements_one_holder_does(

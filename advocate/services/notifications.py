@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 
 from advocate.extensions import db
 from advocate.models import Notification, User
@@ -78,15 +78,23 @@ def unread_condition(user_id: Any) -> ColumnElement[bool]:
     return (Notification.user_id == user_id) & Notification.read_at.is_(None)
 
 
+UNREAD_SHOWN = 99  # the menu says "99+" past it
+
+
+def unread_counted(user_id: Any) -> ScalarSelect[int]:
+    """How many notifications the person has not read, counted as far as the menu shows
+    (UNREAD_SHOWN + 1): every page counts them, and a caseworker who never reads them would
+    otherwise have every page count thousands."""
+    unread = select(Notification.id).where(unread_condition(user_id)).limit(UNREAD_SHOWN + 1)
+    return select(func.count()).select_from(unread.subquery()).scalar_subquery()
+
+
 def unread_count(user_id: int) -> int:
-    """Remembered for the request until its first write (every page's menu shows it)."""
+    """Remembered for the request until its first write (every page's menu shows it); counted
+    no further than UNREAD_SHOWN + 1."""
 
     def load() -> int:
-        return int(
-            db.session.execute(
-                select(func.count(Notification.id)).where(unread_condition(user_id))
-            ).scalar_one()
-        )
+        return int(db.session.execute(select(unread_counted(user_id))).scalar_one())
 
     return memo.remembered(("unread_notifications", user_id), load)
 

@@ -48,11 +48,15 @@ def mark_read(notification_id: int | None = None) -> ResponseReturnValue:
 
 @bp.app_context_processor
 def _unread() -> dict[str, object]:
-    """``unread_notifications()`` in templates: one COUNT, only when the nav is drawn."""
+    """``unread_notifications()`` in templates: one COUNT, only when the nav is drawn; the
+    menu's badge ("" for none, "99+" past what is counted)."""
 
-    def unread_notifications() -> int:
+    def unread_notifications() -> str:
         if not current_user or not current_user.is_authenticated:
-            return 0
-        return notifications.unread_count(current_user.id)
+            return ""
+        unread = notifications.unread_count(current_user.id)
+        if unread > notifications.UNREAD_SHOWN:
+            return f"{notifications.UNREAD_SHOWN}+"
+        return str(unread) if unread else ""
 
     return {"unread_notifications": unread_notifications}

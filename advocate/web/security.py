@@ -28,11 +28,11 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from advocate.extensions import db, limiter, login_manager
-from advocate.models import Notification, Organisation, User
+from advocate.models import Organisation, User
 from advocate.services import access, knowledge, notifications, policy, twofactor
 from advocate.services.errors import ValidationFailed
 
@@ -100,12 +100,7 @@ class CheckedSessionInterface(SecureCookieSessionInterface):
 # organisation's settings (the idle timeout) and its knowledge revision (services/knowledge.py),
 # read in the same statement as the user's row rather than in three more round trips. Built
 # once: a statement costs more to build than to run.
-_UNREAD = (
-    select(func.count(Notification.id))
-    .where(notifications.unread_condition(User.id))
-    .correlate(User)
-    .scalar_subquery()
-)
+_UNREAD = notifications.unread_counted(bindparam("user_id"))
 _SETTINGS = select(Organisation.settings).order_by(Organisation.id).limit(1).scalar_subquery()
 _KNOWLEDGE_REVISION = (
     select(Organisation.knowledge_revision).order_by(Organisation.id).limit(1).scalar_subquery()

@@ -172,6 +172,30 @@ def test_notifications_page_unread_badge_and_mark_read(app, client, logged_in, m
     assert "No notifications." in client.get("/notifications/?unread=1").get_data(as_text=True)
 
 
+def test_the_unread_badge_counts_to_ninety_nine_and_then_says_99_plus(app, client, logged_in):
+    """A caseworker who never reads notifications: every page counts them, but only as far
+    as the badge shows."""
+    from advocate.extensions import db
+    from advocate.services import notifications
+
+    me = logged_in("caseworker")
+
+    def add(n: int) -> None:
+        with app.app_context():
+            notices = [notifications.Notice(me.id, "reminder_due", f"Due {i}") for i in range(n)]
+            notifications.notify_many(notices)
+            db.session.commit()
+
+    add(99)
+    assert re.search(r'id="unread-count">99<', client.get("/").get_data(as_text=True))
+    add(1)
+    assert re.search(r'id="unread-count">99\+<', client.get("/").get_data(as_text=True))
+    add(400)
+    assert re.search(r'id="unread-count">99\+<', client.get("/").get_data(as_text=True))
+    with app.app_context():
+        assert notifications.unread_count(me.id) == notifications.UNREAD_SHOWN + 1
+
+
 def test_the_calendar_feed_parses_holds_my_pending_deadlines_and_can_be_revoked(
     app, client, logged_in, make_user
 ):

@@ -93,7 +93,8 @@ def suggest(
     if not other_cases:
         return []
     now = utcnow()
-    pairs = [_pair(case.id, other_id) for other_id in other_cases]
+    # In one order, so two requests raising overlapping pairs wait for each other, not deadlock.
+    pairs = sorted(_pair(case.id, other_id) for other_id in other_cases)
     table = LinkSuggestion.__table__
     # The unique pair makes a concurrent second suggestion a no-op, not an error: only the
     # pairs raised here come back.

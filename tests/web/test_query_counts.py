@@ -9,6 +9,7 @@ again) fails here. Not timed: speed is the benchmark's job (``make bench``).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -95,3 +96,33 @@ def test_the_counter_counts_this_requests_statements(client: Any, logged_in: Any
     first = int(client.get("/").headers["X-Query-Count"])
     again = int(client.get("/").headers["X-Query-Count"])
     assert first == again >= 2  # the user, then the cases: per request, not cumulative
+
+
+def test_the_case_page_reads_its_case_once_with_what_it_shows(
+    app: Any, client: Any, make_user: Any
+) -> None:
+    """The access check's read of the case also loads its client, harm types and shares (the
+    page read the case a second time for them)."""
+    from sqlalchemy import event
+
+    from advocate.extensions import db
+
+    owner = make_user("caseworker")
+    case = make_case(app, owner.id)
+    assert login(client, owner.email).status_code == 302
+    client.get(f"/cases/{case['id']}")  # warmed
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(f"/cases/{case['id']}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    reads = [s for s in seen if re.search(r"FROM cases\b.* cases\.id = (\?|%\(\w+\)s)", s)]
+    assert len(reads) == 1, reads
+    assert all(table in reads[0] for table in ("clients", "case_harms", "case_shares"))
